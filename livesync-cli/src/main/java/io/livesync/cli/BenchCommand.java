@@ -1,0 +1,51 @@
+package io.livesync.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code livesync bench}: benchmarks that print numbers (never asserted in tests). */
+@Command(name = "bench", description = "Benchmarks; results are recorded in docs/benchmarks.md.",
+        mixinStandardHelpOptions = true, subcommands = {BenchCommand.Merge.class})
+final class BenchCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** {@code livesync bench merge}. */
+    @Command(name = "merge", mixinStandardHelpOptions = true,
+            description = "Pure SyncState.merge: an upstream advance confirming 100 events with K pending, and a "
+                    + "rebase of K pending, for K = 10, 100, 1000 (and 10000 with --large).")
+    static final class Merge implements Callable<Integer> {
+
+        @Option(names = "--rounds", defaultValue = "5", description = "measured rounds per case (default ${DEFAULT-VALUE})")
+        int rounds;
+
+        @Option(names = "--round-millis", defaultValue = "500", description = "length of one round (default ${DEFAULT-VALUE} ms)")
+        long roundMillis;
+
+        @Option(names = "--large", description = "also run K = 10000")
+        boolean large;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (rounds < 1 || roundMillis < 10) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--rounds must be >= 1 and --round-millis >= 10");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            new MergeBenchmark(rounds, roundMillis, out).run(large);
+            return 0;
+        }
+    }
+}
