@@ -1,0 +1,669 @@
+package io.livesync.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.livesync.core.Event;
+import io.livesync.core.EventMeta;
+import io.livesync.core.EventSeq;
+import io.livesync.core.SyncState;
+import io.livesync.core.UnknownEventException;
+import io.livesync.core.leader.LeaderEffect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * One client store's SQLite database: the event log, the state tables, the undo log and the sync status, in one file
+ * (DESIGN.md §4.4-§4.5). Every leader step is ONE transaction ({@link #persist}), so a crash at any point leaves a
+ * consistent file.
+ *
+ * <p>Rollback: TEMP triggers on every state table record, for each change made while an event is materialized, the
+ * SQL statement that undoes it (tagged with the event's position) into {@code ls_undo}. Rolling events back runs
+ * those statements newest first. Undo rows of events at or below the backend head can never be rolled back and are
+ * trimmed. Cost of a rebase: O(rolled back + new events), never O(history).
+ *
+ * <p>Concurrency: one connection, guarded by a {@link ReentrantLock}; the leader thread is the only writer.
+ */
+final class ClientDatabase implements AutoCloseable {
+
+    static final int FORMAT_VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Connection conn;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ClientSchema schema;
+    private final UnknownEventPolicy unknownEventPolicy;
+    private final List<String> stateTables;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final String description;
+
+    /** What a store's file holds at open: the sync state to start the leader from. */
+    record Loaded(SyncState sync, String backendId, long backendHead, long eventCount) {}
+
+    private ClientDatabase(Connection conn, ClientSchema schema, UnknownEventPolicy policy, List<String> stateTables,
+            String description) {
+        this.conn = conn;
+        this.schema = schema;
+        this.unknownEventPolicy = policy;
+        this.stateTables = List.copyOf(stateTables);
+        this.description = description;
+    }
+
+    /**
+     * Opens (creating if needed) the database of store {@code storeId}.
+     *
+     * @throws StoreException when the file is not a livesync database, belongs to another store, or is corrupt
+     */
+    static ClientDatabase open(Storage storage, ClientSchema schema, String storeId, UnknownEventPolicy policy) {
+        String url;
+        String description;
+        switch (storage) {
+            case Storage.File file -> {
+                Path path = file.path().toAbsolutePath();
+                url = "jdbc:sqlite:" + path;
+                description = path.toString();
+            }
+            case Storage.InMemory memory -> {
+                url = "jdbc:sqlite::memory:";
+                description = "memory";
+            }
+        }
+        Connection conn = null;
+        try {
+            conn = DriverManager.getConnection(url);
+            try (Statement st = conn.createStatement()) {
+                // a corrupt or foreign file fails here, before anything is written
+                st.executeQuery("SELECT count(*) FROM sqlite_master").close();
+                if (storage instanceof Storage.File) {
+                    st.execute("PRAGMA journal_mode=WAL");
+                    st.execute("PRAGMA synchronous=NORMAL");
+                }
+                st.execute("PRAGMA recursive_triggers=ON");
+                st.execute("PRAGMA busy_timeout=5000");
+            }
+            List<String> tables = initialize(conn, schema, storeId, description);
+            return new ClientDatabase(conn, schema, policy, tables, description);
+        } catch (SQLException e) {
+            closeQuietly(conn);
+            throw new StoreException("cannot open the store database " + description + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(conn);
+            throw e;
+        }
+    }
+
+    private static List<String> initialize(Connection conn, ClientSchema schema, String storeId, String description)
+            throws SQLException {
+        conn.setAutoCommit(false);
+        try (Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS ls_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS ls_eventlog (
+                      seq_global INTEGER NOT NULL, seq_client INTEGER NOT NULL, seq_gen INTEGER NOT NULL,
+                      parent_global INTEGER NOT NULL, parent_client INTEGER NOT NULL, parent_gen INTEGER NOT NULL,
+                      name TEXT NOT NULL, args TEXT, client_id TEXT NOT NULL, session_id TEXT NOT NULL,
+                      sync_metadata TEXT,
+                      PRIMARY KEY (seq_global, seq_client)) WITHOUT ROWID""");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS ls_undo (
+                      id INTEGER PRIMARY KEY, seq_global INTEGER NOT NULL, seq_client INTEGER NOT NULL,
+                      tbl TEXT NOT NULL, stmt TEXT NOT NULL)""");
+            st.execute("CREATE INDEX IF NOT EXISTS ls_undo_by_event ON ls_undo (seq_global, seq_client)");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS ls_sync_status (
+                      id INTEGER PRIMARY KEY CHECK (id = 1), backend_head INTEGER NOT NULL, backend_id TEXT)""");
+            st.execute("INSERT OR IGNORE INTO ls_sync_status (id, backend_head, backend_id) VALUES (1, 0, NULL)");
+            Map<String, String> meta = new HashMap<>();
+            try (ResultSet rs = st.executeQuery("SELECT key, value FROM ls_meta")) {
+                while (rs.next()) {
+                    meta.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            String existingStore = meta.get("store_id");
+            if (existingStore != null && !existingStore.equals(storeId)) {
+                throw new StoreException("the database " + description + " belongs to store \"" + existingStore
+                        + "\", not \"" + storeId + "\"");
+            }
+            String version = meta.get("format_version");
+            if (version != null && !version.equals(String.valueOf(FORMAT_VERSION))) {
+                throw new StoreException("the database " + description + " has format version " + version
+                        + "; this livesync reads version " + FORMAT_VERSION);
+            }
+            st.execute("INSERT OR IGNORE INTO ls_meta VALUES ('store_id', " + quote(storeId) + ")");
+            st.execute("INSERT OR IGNORE INTO ls_meta VALUES ('format_version', '" + FORMAT_VERSION + "')");
+            Set<String> before = tableNames(conn);
+            for (String ddl : schema.tableDdl()) {
+                String ifNotExists = ddl.trim().replaceFirst("(?i)^CREATE\\s+TABLE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?",
+                        "CREATE TABLE IF NOT EXISTS ");
+                st.execute(ifNotExists);
+            }
+            Set<String> after = tableNames(conn);
+            after.removeIf(t -> t.startsWith("ls_") || t.startsWith("sqlite_"));
+            conn.commit();
+            List<String> stateTables = new ArrayList<>(after);
+            for (String table : stateTables) {
+                installUndoTriggers(conn, table);
+            }
+            return stateTables;
+        } catch (SQLException | RuntimeException e) {
+            conn.rollback();
+            throw e;
+        } finally {
+            conn.setAutoCommit(true);
+        }
+    }
+
+    private static Set<String> tableNames(Connection conn) throws SQLException {
+        Set<String> names = new LinkedHashSet<>();
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY name")) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                String sql = rs.getString(2);
+                if (!name.startsWith("ls_") && !name.startsWith("sqlite_") && sql != null
+                        && sql.toUpperCase(Locale.ROOT).contains("WITHOUT ROWID")) {
+                    throw new StoreException("state table \"" + name + "\" is WITHOUT ROWID; livesync's undo log needs "
+                            + "rowid tables");
+                }
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    /** TEMP triggers that log the inverse of each change made while an event is being materialized. */
+    private static void installUndoTriggers(Connection conn, String table) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA table_info(" + ident(table) + ")")) {
+            while (rs.next()) {
+                columns.add(rs.getString("name"));
+            }
+        }
+        String t = ident(table);
+        StringBuilder setOld = new StringBuilder("'UPDATE " + t.replace("'", "''") + " SET rowid=' || OLD.rowid");
+        StringBuilder insertCols = new StringBuilder("rowid");
+        StringBuilder insertVals = new StringBuilder("OLD.rowid");
+        for (String c : columns) {
+            String ci = ident(c).replace("'", "''");
+            setOld.append(" || '," ).append(ci).append("=' || quote(OLD.").append(ident(c)).append(")");
+            insertCols.append(",").append(ci);
+            insertVals.append(" || ',' || quote(OLD.").append(ident(c)).append(")");
+        }
+        String lit = quote(table);
+        String tl = t.replace("'", "''");
+        String recording = "(SELECT seq_global FROM temp.ls_recording) IS NOT NULL";
+        String insertUndo = "INSERT INTO main.ls_undo (seq_global, seq_client, tbl, stmt) "
+                + "SELECT seq_global, seq_client, " + lit + ", ";
+        try (Statement st = conn.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS ls_recording (seq_global INTEGER, seq_client INTEGER)");
+            st.execute("INSERT INTO temp.ls_recording SELECT NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM temp.ls_recording)");
+            String name = table.replaceAll("[^A-Za-z0-9_]", "_");
+            st.execute("CREATE TEMP TRIGGER IF NOT EXISTS ls_undo_ins_" + name + " AFTER INSERT ON main." + t
+                    + " WHEN " + recording + " BEGIN " + insertUndo
+                    + "'DELETE FROM " + tl + " WHERE rowid=' || NEW.rowid FROM temp.ls_recording; END");
+            st.execute("CREATE TEMP TRIGGER IF NOT EXISTS ls_undo_upd_" + name + " AFTER UPDATE ON main." + t
+                    + " WHEN " + recording + " BEGIN " + insertUndo
+                    + setOld + " || ' WHERE rowid=' || NEW.rowid FROM temp.ls_recording; END");
+            st.execute("CREATE TEMP TRIGGER IF NOT EXISTS ls_undo_del_" + name + " AFTER DELETE ON main." + t
+                    + " WHEN " + recording + " BEGIN " + insertUndo
+                    + "'INSERT INTO " + tl + " (" + insertCols + ") VALUES (' || " + insertVals
+                    + " || ')' FROM temp.ls_recording; END");
+        }
+    }
+
+    List<String> stateTables() {
+        return stateTables;
+    }
+
+    String description() {
+        return description;
+    }
+
+    // ------------------------------------------------------------------ boot
+
+    /** Rebuilds the leader's sync state from the file (SYNC-SPEC §1.4, with the consistency check). */
+    Loaded load() {
+        lock.lock();
+        try {
+            long backendHead;
+            String backendId;
+            try (Statement st = conn.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT backend_head, backend_id FROM ls_sync_status WHERE id = 1")) {
+                rs.next();
+                backendHead = rs.getLong(1);
+                backendId = rs.getString(2);
+            }
+            EventSeq localHead = EventSeq.ofGlobal(backendHead);
+            long count = 0;
+            try (Statement st = conn.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM ls_eventlog")) {
+                rs.next();
+                count = rs.getLong(1);
+            }
+            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT seq_global, seq_client, seq_gen FROM ls_eventlog ORDER BY seq_global DESC, seq_client DESC LIMIT 1")) {
+                if (rs.next()) {
+                    EventSeq last = new EventSeq(rs.getLong(1), rs.getInt(2), rs.getInt(3));
+                    if (backendHead > last.global()) {
+                        throw new StoreException("corrupt store " + description + ": backend head e" + backendHead
+                                + " is beyond the last logged event " + last);
+                    }
+                    localHead = EventSeq.max(localHead, last);
+                } else if (backendHead > 0) {
+                    throw new StoreException("corrupt store " + description + ": backend head e" + backendHead
+                            + " but the event log is empty");
+                }
+            }
+            List<Event> pending = events("WHERE seq_global > ? OR (seq_global = ? AND seq_client > 0)",
+                    backendHead, backendHead);
+            return new Loaded(new SyncState(pending, EventSeq.ofGlobal(backendHead), localHead), backendId,
+                    backendHead, count);
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the store database " + description + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The event log and the state digest read in one go (no leader step in between). */
+    record Snapshot(List<Event> log, String stateDigest) {}
+
+    Snapshot snapshot() {
+        lock.lock();
+        try {
+            return new Snapshot(eventLog(), stateDigest());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The whole event log, in order. */
+    List<Event> eventLog() {
+        lock.lock();
+        try {
+            return events("", new Object[0]);
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the event log of " + description + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<Event> events(String where, Object... params) throws SQLException {
+        List<Event> events = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT seq_global, seq_client, seq_gen, parent_global, "
+                + "parent_client, parent_gen, name, args, client_id, session_id, sync_metadata FROM ls_eventlog "
+                + where + " ORDER BY seq_global, seq_client")) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    EventSeq seq = new EventSeq(rs.getLong(1), rs.getInt(2), rs.getInt(3));
+                    EventSeq parent = new EventSeq(rs.getLong(4), rs.getInt(5), rs.getInt(6));
+                    String metadata = rs.getString(11);
+                    events.add(new Event(seq, parent, rs.getString(7), parseJson(rs.getString(8)), rs.getString(9),
+                            rs.getString(10), metadata == null ? EventMeta.NONE : new EventMeta(parseJson(metadata))));
+                }
+            }
+        }
+        return events;
+    }
+
+    // ------------------------------------------------------------------ the one transaction per step
+
+    /**
+     * Applies one {@link LeaderEffect.Persist} as a single transaction and returns the state tables it touched.
+     * On any failure the transaction is rolled back and the file is unchanged.
+     */
+    Set<String> persist(LeaderEffect.Persist op, Consumer<String> warn) {
+        lock.lock();
+        try {
+            conn.setAutoCommit(false);
+            Set<String> touched = new LinkedHashSet<>();
+            try {
+                List<Event> rollback = op.rollback();
+                for (int i = rollback.size() - 1; i >= 0; i--) {
+                    undo(rollback.get(i), touched);
+                }
+                long mark = maxUndoId();
+                for (Event e : op.apply()) {
+                    materialize(e, warn);
+                }
+                collectTouched(mark, touched);
+                for (Event e : op.upstream()) {
+                    if (e.meta().syncMetadata() != null) {
+                        PreparedStatement ps = prepared(
+                                "UPDATE ls_eventlog SET sync_metadata = ? WHERE seq_global = ? AND seq_client = 0");
+                        ps.setString(1, toJson(e.meta().syncMetadata()));
+                        ps.setLong(2, e.seq().global());
+                        ps.executeUpdate();
+                    }
+                }
+                if (op.backendHead() != null) {
+                    PreparedStatement ps = prepared("UPDATE ls_sync_status SET backend_head = ? WHERE id = 1");
+                    ps.setLong(1, op.backendHead());
+                    ps.executeUpdate();
+                    PreparedStatement trim = prepared("DELETE FROM ls_undo WHERE seq_global < ?");
+                    trim.setLong(1, op.backendHead());
+                    trim.executeUpdate();
+                }
+                if (op.backendId() != null) {
+                    PreparedStatement ps = prepared("UPDATE ls_sync_status SET backend_id = ? WHERE id = 1");
+                    ps.setString(1, op.backendId());
+                    ps.executeUpdate();
+                }
+                conn.commit();
+                return touched;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly();
+                if (e instanceof StoreException se) {
+                    throw se;
+                }
+                if (e instanceof UnknownEventException ue) {
+                    throw new StoreException("cannot apply event: " + ue.getMessage()
+                            + " (UnknownEventPolicy.FAIL; nothing was written)", ue);
+                }
+                throw new StoreException("the leader's transaction failed and was rolled back, nothing was written: "
+                        + e.getMessage(), e);
+            } finally {
+                conn.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("database error on " + description + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void materialize(Event e, Consumer<String> warn) throws SQLException {
+        Materializer materializer = schema.materializer(e.name()).orElse(null);
+        if (materializer == null) {
+            if (unknownEventPolicy == UnknownEventPolicy.FAIL) {
+                throw new UnknownEventException(e.name(), schema.events().eventNames());
+            }
+            warn.accept("event " + e.seq() + " has unknown name \"" + e.name() + "\": logged, not materialized");
+        } else {
+            setRecording(e.seq());
+            try {
+                materializer.apply(e, this::executeForMaterializer);
+            } catch (SQLException | RuntimeException failure) {
+                throw new StoreException("materializer of \"" + e.name() + "\" failed on event " + e.seq() + ": "
+                        + failure.getMessage(), failure);
+            } finally {
+                setRecording(null);
+            }
+        }
+        PreparedStatement ps = prepared("INSERT INTO ls_eventlog (seq_global, seq_client, seq_gen, parent_global, "
+                + "parent_client, parent_gen, name, args, client_id, session_id, sync_metadata) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        ps.setLong(1, e.seq().global());
+        ps.setInt(2, e.seq().client());
+        ps.setInt(3, e.seq().rebaseGeneration());
+        ps.setLong(4, e.parent().global());
+        ps.setInt(5, e.parent().client());
+        ps.setInt(6, e.parent().rebaseGeneration());
+        ps.setString(7, e.name());
+        ps.setString(8, e.args() == null || e.args().isNull() ? null : toJson(e.args()));
+        ps.setString(9, e.clientId());
+        ps.setString(10, e.sessionId());
+        ps.setString(11, e.meta().syncMetadata() == null ? null : toJson(e.meta().syncMetadata()));
+        ps.executeUpdate();
+    }
+
+    private void undo(Event e, Set<String> touched) throws SQLException {
+        setRecording(null);
+        PreparedStatement select = prepared(
+                "SELECT id, tbl, stmt FROM ls_undo WHERE seq_global = ? AND seq_client = ? ORDER BY id DESC");
+        select.setLong(1, e.seq().global());
+        select.setInt(2, e.seq().client());
+        List<String> undoStatements = new ArrayList<>();
+        try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                touched.add(rs.getString(2));
+                undoStatements.add(rs.getString(3));
+            }
+        }
+        try (Statement st = conn.createStatement()) {
+            for (String sql : undoStatements) {
+                st.execute(sql);
+            }
+        }
+        PreparedStatement deleteUndo = prepared("DELETE FROM ls_undo WHERE seq_global = ? AND seq_client = ?");
+        deleteUndo.setLong(1, e.seq().global());
+        deleteUndo.setInt(2, e.seq().client());
+        deleteUndo.executeUpdate();
+        PreparedStatement deleteEvent = prepared("DELETE FROM ls_eventlog WHERE seq_global = ? AND seq_client = ?");
+        deleteEvent.setLong(1, e.seq().global());
+        deleteEvent.setInt(2, e.seq().client());
+        if (deleteEvent.executeUpdate() != 1) {
+            throw new StoreException("cannot roll back " + e.seq() + ": it is not in the event log");
+        }
+    }
+
+    private void setRecording(EventSeq seq) throws SQLException {
+        PreparedStatement ps = prepared("UPDATE temp.ls_recording SET seq_global = ?, seq_client = ?");
+        if (seq == null) {
+            ps.setNull(1, java.sql.Types.INTEGER);
+            ps.setNull(2, java.sql.Types.INTEGER);
+        } else {
+            ps.setLong(1, seq.global());
+            ps.setInt(2, seq.client());
+        }
+        ps.executeUpdate();
+    }
+
+    private long maxUndoId() throws SQLException {
+        try (ResultSet rs = prepared("SELECT COALESCE(MAX(id), 0) FROM ls_undo").executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private void collectTouched(long mark, Set<String> touched) throws SQLException {
+        PreparedStatement ps = prepared("SELECT DISTINCT tbl FROM ls_undo WHERE id > ?");
+        ps.setLong(1, mark);
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                touched.add(rs.getString(1));
+            }
+        }
+    }
+
+    private int executeForMaterializer(String sql, Object... params) throws SQLException {
+        PreparedStatement ps = prepared(sql);
+        for (int i = 0; i < params.length; i++) {
+            ps.setObject(i + 1, params[i]);
+        }
+        return ps.executeUpdate();
+    }
+
+    private PreparedStatement prepared(String sql) throws SQLException {
+        PreparedStatement ps = statements.get(sql);
+        if (ps == null) {
+            ps = conn.prepareStatement(sql);
+            statements.put(sql, ps);
+        }
+        return ps;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** Runs a read-only query on the state (or any table) and maps each row. */
+    <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
+        lock.lock();
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            List<T> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(mapper.map(rs));
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new StoreException("query failed: " + e.getMessage() + " (sql: " + sql + ")", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A digest of the state tables' contents (rows ordered by all columns, rowids excluded), so that two stores, or a
+     * store and a fresh replay of its log, can be compared.
+     */
+    String stateDigest() {
+        lock.lock();
+        try {
+            return digestOf(conn, stateTables);
+        } catch (SQLException e) {
+            throw new StoreException("cannot digest the state of " + description + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    static String digestOf(Connection conn, List<String> tables) throws SQLException {
+        MessageDigest md = sha256();
+        for (String table : tables.stream().sorted().toList()) {
+            md.update(("table " + table + "\n").getBytes(StandardCharsets.UTF_8));
+            try (Statement st = conn.createStatement(); ResultSet probe = st.executeQuery(
+                    "SELECT * FROM " + ident(table) + " LIMIT 0")) {
+                int n = probe.getMetaData().getColumnCount();
+                StringBuilder order = new StringBuilder();
+                for (int i = 1; i <= n; i++) {
+                    order.append(i > 1 ? "," : "").append(i);
+                }
+                probe.close();
+                try (ResultSet rs = st.executeQuery("SELECT * FROM " + ident(table) + " ORDER BY " + order)) {
+                    ResultSetMetaData md2 = rs.getMetaData();
+                    while (rs.next()) {
+                        StringBuilder row = new StringBuilder();
+                        for (int i = 1; i <= md2.getColumnCount(); i++) {
+                            row.append(rs.getString(i)).append('\u0001');
+                        }
+                        md.update(row.append('\n').toString().getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** A digest of the event log (positions, generation excluded, names, args, authors). */
+    static String eventLogDigest(List<Event> log) {
+        MessageDigest md = sha256();
+        for (Event e : log) {
+            md.update((e.seq().global() + "." + e.seq().client() + " " + e.name() + " " + e.args() + " "
+                    + e.clientId() + " " + e.sessionId() + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /**
+     * Replays {@code log} into a fresh in-memory database with this schema and returns its state digest: what the
+     * state must be if every rollback and rebase was applied correctly.
+     */
+    static String replayDigest(ClientSchema schema, List<Event> log) {
+        try (ClientDatabase fresh = open(Storage.inMemory(), schema, "replay", UnknownEventPolicy.SKIP_AND_LOG)) {
+            for (int from = 0; from < log.size(); from += 1000) {
+                List<Event> chunk = log.subList(from, Math.min(log.size(), from + 1000));
+                fresh.persist(new LeaderEffect.Persist(List.of(), chunk, List.of(), null, null), w -> { });
+            }
+            return fresh.stateDigest();
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static JsonNode parseJson(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new StoreException("corrupt JSON in the store database: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    static String toJson(JsonNode node) {
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot serialize JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static String ident(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
+    private static String quote(String text) {
+        return "'" + text.replace("'", "''") + "'";
+    }
+
+    private void rollbackQuietly() {
+        try {
+            conn.rollback();
+        } catch (SQLException ignored) {
+            // the original failure is what matters
+        }
+    }
+
+    private static void closeQuietly(Connection conn) {
+        if (conn != null) {
+            try {
+                conn.close();
+            } catch (SQLException ignored) {
+                // already failing
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            for (PreparedStatement ps : statements.values()) {
+                ps.close();
+            }
+            statements.clear();
+            conn.close();
+        } catch (SQLException e) {
+            throw new StoreException("cannot close " + description + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+}

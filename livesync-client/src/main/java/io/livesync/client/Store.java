@@ -1,0 +1,447 @@
+package io.livesync.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.livesync.core.Event;
+import io.livesync.core.backend.SyncBackend;
+import io.livesync.core.leader.LeaderConfig;
+import io.livesync.core.leader.LeaderLogic;
+import io.livesync.core.leader.LeaderState;
+import io.livesync.core.leader.PushLoop;
+import io.livesync.core.leader.PushResumePolicy;
+import io.livesync.core.session.SessionLogic;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+
+/**
+ * A client session of a livesync store: what an application holds. {@link #commit} is synchronous and optimistic: it
+ * returns once the events are applied and durable in the local SQLite database (not when the server has them), so
+ * queries see them at once. Syncing with the server happens in the background; {@link #syncStatus()} shows it.
+ *
+ * <p>Several sessions may share one leader (and one database): see {@link #openSession()}. The store that created
+ * the leader owns it; closing it closes every session.
+ */
+public final class Store implements AutoCloseable {
+
+    private static final Pattern STORE_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+
+    private final Shared shared;
+    private final SessionDriver session;
+    private final boolean owner;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** What all sessions of one store share: the database, the leader, timers and subscriptions. */
+    private static final class Shared {
+        final String storeId;
+        final String clientId;
+        final ClientSchema schema;
+        final ClientDatabase db;
+        final ScheduledExecutorService timers;
+        final ExecutorService listeners;
+        final JsonLog log;
+        final SyncBackend backend;
+        final int leaderPushBatchSize;
+        final long rebasePauseMillis;
+        final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+        final List<Store> sessions = new CopyOnWriteArrayList<>();
+        LeaderDriver leader;
+
+        Shared(Builder b, ClientDatabase db) {
+            this.storeId = b.storeId;
+            this.clientId = b.clientId;
+            this.schema = b.schema;
+            this.db = db;
+            this.timers = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("livesync-timers-" + b.clientId).factory());
+            this.listeners = Executors.newThreadPerTaskExecutor(
+                    Thread.ofVirtual().name("livesync-listener-" + b.clientId, 0).factory());
+            this.log = b.log;
+            this.backend = b.backend;
+            this.leaderPushBatchSize = b.leaderPushBatchSize;
+            this.rebasePauseMillis = b.rebasePauseMillis;
+        }
+
+        void tablesChanged(Set<String> tables) {
+            for (Subscription s : subscriptions) {
+                if (s.touches(tables)) {
+                    listeners.execute(s::fire);
+                }
+            }
+        }
+    }
+
+    private Store(Shared shared, boolean owner) {
+        this.shared = shared;
+        this.owner = owner;
+        String sessionId = (owner ? "session-" : "session-") + UUID.randomUUID().toString().substring(0, 8);
+        SessionLogic logic = new SessionLogic(shared.schema.events(), shared.clientId, sessionId,
+                shared.leaderPushBatchSize, shared.rebasePauseMillis);
+        this.session = new SessionDriver(logic, shared.leader, shared.timers);
+        this.session.start();
+        shared.sessions.add(this);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Opens another session on the same leader and database (closed with this store's owner). */
+    public Store openSession() {
+        requireOpen();
+        return new Store(shared, false);
+    }
+
+    public String storeId() {
+        return shared.storeId;
+    }
+
+    public String clientId() {
+        return shared.clientId;
+    }
+
+    /** An event to commit: its name and args. */
+    public static SessionLogic.PartialEvent event(String name, JsonNode args) {
+        return new SessionLogic.PartialEvent(Objects.requireNonNull(name, "name"), args);
+    }
+
+    /**
+     * Commits events atomically and optimistically: numbers them after this session's head, has the leader apply them
+     * (materialized state, event log, undo log: one transaction) and returns when that is durable locally.
+     *
+     * @throws io.livesync.core.UnknownEventException for an event name the schema does not declare
+     * @throws io.livesync.core.InvalidEventArgsException for args the event's validator rejects
+     * @throws StoreException when the store is closed or has stopped
+     */
+    public void commit(List<SessionLogic.PartialEvent> events) {
+        requireOpen();
+        try {
+            session.commit(events).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while committing", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StoreException se) {
+                throw se;
+            }
+            throw new StoreException("commit failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** {@link #commit(List)} of one event. */
+    public void commit(String name, JsonNode args) {
+        commit(List.of(event(name, args)));
+    }
+
+    /** Runs a SQL query against the materialized state and maps each row. */
+    public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
+        requireOpen();
+        return shared.db.query(sql, mapper, params);
+    }
+
+    /** The number of rows a {@code SELECT count(*) ...} returns as a long. */
+    public long count(String sql, Object... params) {
+        return query(sql, rs -> rs.getLong(1), params).getFirst();
+    }
+
+    /**
+     * Calls {@code listener} with the query's result now and after every change to a state table the query names
+     * (tables are found by name in the SQL). Listeners run on their own threads, never on the leader's.
+     */
+    public <T> Subscription subscribe(String sql, RowMapper<T> mapper, Consumer<List<T>> listener) {
+        requireOpen();
+        Set<String> tables = new java.util.HashSet<>();
+        for (String table : shared.db.stateTables()) {
+            if (Pattern.compile("\\b" + Pattern.quote(table) + "\\b", Pattern.CASE_INSENSITIVE).matcher(sql).find()) {
+                tables.add(table);
+            }
+        }
+        if (tables.isEmpty()) {
+            throw new IllegalArgumentException("the query names no state table (known: " + shared.db.stateTables()
+                    + "): " + sql);
+        }
+        Subscription subscription = new Subscription(tables, () -> listener.accept(shared.db.query(sql, mapper)),
+                shared.subscriptions);
+        shared.subscriptions.add(subscription);
+        shared.listeners.execute(subscription::fire);
+        return subscription;
+    }
+
+    /** A live query registration; {@link #close()} stops it. */
+    public static final class Subscription implements AutoCloseable {
+        private final Set<String> tables;
+        private final Runnable fire;
+        private final List<Subscription> registry;
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        private volatile boolean active = true;
+
+        Subscription(Set<String> tables, Runnable fire, List<Subscription> registry) {
+            this.tables = Set.copyOf(tables);
+            this.fire = fire;
+            this.registry = registry;
+        }
+
+        boolean touches(Set<String> changed) {
+            for (String t : changed) {
+                if (tables.contains(t)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void fire() {
+            lock.lock(); // one listener call at a time, in order
+            try {
+                if (active) {
+                    fire.run();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close() {
+            active = false;
+            registry.remove(this);
+        }
+    }
+
+    /** Heads, pending events, the push loop, the connection and any failure. */
+    public SyncStatus syncStatus() {
+        LeaderDriver leader = shared.leader;
+        LeaderState s = leader.state();
+        LeaderLogic logic = leader.logic();
+        String reason = switch (s.push()) {
+            case PushLoop.Parked parked -> parked.reason();
+            case PushLoop.Backoff backoff -> backoff.reason();
+            case PushLoop.InFlight inFlight -> "";
+            case PushLoop.Idle idle -> "";
+        };
+        String failure = leader.failure() != null ? leader.failure() : s.fatalError();
+        return new SyncStatus(shared.storeId, shared.clientId, s.sync().upstreamHead(), s.sync().localHead(),
+                s.sync().pendingCount(), s.pendingSynced(logic::isClientOnly), s.push().label(), reason,
+                s.connected(), s.backendId(), logic.config().pushResumePolicy(), failure, s.stats());
+    }
+
+    /** The local event log, in order (diagnostics). */
+    public List<Event> eventLog() {
+        return shared.db.eventLog();
+    }
+
+    /** A digest of the state tables' contents: equal digests mean equal state. */
+    public String stateDigest() {
+        return shared.db.stateDigest();
+    }
+
+    /** A digest of the event log (positions, names, args, authors). */
+    public String eventLogDigest() {
+        return ClientDatabase.eventLogDigest(eventLog());
+    }
+
+    /** The state digest a fresh replay of the current event log produces (equal to {@link #stateDigest()}). */
+    public String replayDigest() {
+        return ClientDatabase.replayDigest(shared.schema, eventLog());
+    }
+
+    /**
+     * Checks that the materialized state equals a fresh replay of the event log, both read at the same instant.
+     * Returns null when they match, else a description of the mismatch (diagnostics and tests).
+     */
+    public String checkStateMatchesReplay() {
+        ClientDatabase.Snapshot snapshot = shared.db.snapshot();
+        String replay = ClientDatabase.replayDigest(shared.schema, snapshot.log());
+        return replay.equals(snapshot.stateDigest()) ? null
+                : "state digest " + snapshot.stateDigest() + " != replay digest " + replay + " over "
+                        + snapshot.log().size() + " events";
+    }
+
+    /**
+     * Closes this session. For the owning store: waits for commits in progress on other threads, stops every session,
+     * the leader (after the inputs it already has), the backend and the database. Every commit that returned is
+     * durable; nothing committed is lost.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        session.stop(30_000);
+        shared.sessions.remove(this);
+        if (!owner) {
+            return;
+        }
+        for (Store other : new ArrayList<>(shared.sessions)) {
+            other.close();
+        }
+        shared.leader.stop();
+        if (shared.backend != null) {
+            shared.backend.close();
+        }
+        shared.timers.shutdownNow();
+        shared.listeners.shutdown();
+        shared.db.close();
+    }
+
+    private void requireOpen() {
+        if (closed.get()) {
+            throw new StoreException("store " + shared.storeId + " (" + shared.clientId + ") is closed");
+        }
+    }
+
+    /** Builder of a {@link Store}: fails fast on missing or bad values. */
+    public static final class Builder {
+        private String storeId;
+        private String clientId;
+        private ClientSchema schema;
+        private Storage storage = Storage.inMemory();
+        private SyncBackend backend;
+        private PushResumePolicy policy;
+        private UnaryOperator<LeaderConfig.Builder> leaderOptions = UnaryOperator.identity();
+        private int localPushBatchSize = 10;
+        private int leaderPushBatchSize = 100;
+        private UnknownEventPolicy unknownEventPolicy = UnknownEventPolicy.FAIL;
+        private JsonLog log = JsonLog.discard();
+        private long rebasePauseMillis;
+        private long seed = System.nanoTime();
+
+        private Builder() {}
+
+        /** Required: the store id, {@code [A-Za-z0-9_-]{1,128}} (LiveStore's rule). */
+        public Builder storeId(String id) {
+            if (id == null || !STORE_ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("storeId must match [A-Za-z0-9_-]{1,128}, got \"" + id + "\"");
+            }
+            this.storeId = id;
+            return this;
+        }
+
+        /** Required: this client's id (stamped on every event it commits). */
+        public Builder clientId(String id) {
+            if (id == null || id.isBlank()) {
+                throw new IllegalArgumentException("clientId must not be blank");
+            }
+            this.clientId = id;
+            return this;
+        }
+
+        public Builder schema(ClientSchema s) {
+            this.schema = Objects.requireNonNull(s, "schema");
+            return this;
+        }
+
+        /** Where the database lives (default: in memory). */
+        public Builder storage(Storage s) {
+            this.storage = Objects.requireNonNull(s, "storage");
+            return this;
+        }
+
+        /** The sync server to sync with; none means a local-only store. */
+        public Builder backend(SyncBackend b) {
+            this.backend = b;
+            return this;
+        }
+
+        /**
+         * The push-resume policy. Default: from {@code LIVESYNC_PUSH_RESUME}, else {@code LS_RESUME_PUSH_ON_ADVANCE},
+         * else {@link PushResumePolicy#SUPERVISED}.
+         */
+        public Builder pushResumePolicy(PushResumePolicy p) {
+            this.policy = Objects.requireNonNull(p, "pushResumePolicy");
+            return this;
+        }
+
+        /** Further leader options (batch size, live pull, timeouts, backoff). */
+        public Builder leader(UnaryOperator<LeaderConfig.Builder> options) {
+            this.leaderOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** Most events the leader applies in one transaction from queued session pushes (default 10). */
+        public Builder localPushBatchSize(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("localPushBatchSize must be >= 1, got " + n);
+            }
+            this.localPushBatchSize = n;
+            return this;
+        }
+
+        /** Most events a session sends to the leader at once (default 100). */
+        public Builder leaderPushBatchSize(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("leaderPushBatchSize must be >= 1, got " + n);
+            }
+            this.leaderPushBatchSize = n;
+            return this;
+        }
+
+        public Builder unknownEventPolicy(UnknownEventPolicy p) {
+            this.unknownEventPolicy = Objects.requireNonNull(p, "unknownEventPolicy");
+            return this;
+        }
+
+        /** Where the structured log goes (default: nowhere). */
+        public Builder log(JsonLog l) {
+            this.log = Objects.requireNonNull(l, "log");
+            return this;
+        }
+
+        /** Test hook: after a session rebase, resume pushing to the leader only after this long. */
+        public Builder rebasePauseMillis(long millis) {
+            if (millis < 0) {
+                throw new IllegalArgumentException("rebasePauseMillis must be >= 0, got " + millis);
+            }
+            this.rebasePauseMillis = millis;
+            return this;
+        }
+
+        /** Seed of the backoff jitter (default: from the clock). */
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /** Opens the database, starts the leader and returns the first session. */
+        public Store build() {
+            if (storeId == null) {
+                throw new IllegalStateException("storeId is required");
+            }
+            if (clientId == null) {
+                throw new IllegalStateException("clientId is required");
+            }
+            if (schema == null) {
+                throw new IllegalStateException("schema is required");
+            }
+            PushResumePolicy chosen = policy != null ? policy
+                    : PushResumePolicy.fromEnvironment(System.getenv(), PushResumePolicy.SUPERVISED);
+            LeaderConfig config = leaderOptions.apply(LeaderConfig.builder(schema.events()).pushResumePolicy(chosen))
+                    .build();
+            ClientDatabase db = ClientDatabase.open(storage, schema, storeId, unknownEventPolicy);
+            try {
+                ClientDatabase.Loaded loaded = db.load();
+                Shared shared = new Shared(this, db);
+                long origin = System.nanoTime();
+                shared.leader = new LeaderDriver(db, new LeaderLogic(config),
+                        LeaderState.initial(loaded.sync(), loaded.backendId(), seed), backend, localPushBatchSize, log,
+                        clientId, storeId, () -> (System.nanoTime() - origin) / 1_000_000, shared.timers,
+                        shared::tablesChanged);
+                shared.leader.start();
+                return new Store(shared, true);
+            } catch (RuntimeException e) {
+                db.close();
+                throw e;
+            }
+        }
+    }
+}

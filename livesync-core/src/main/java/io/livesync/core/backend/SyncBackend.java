@@ -1,0 +1,55 @@
+package io.livesync.core.backend;
+
+import io.livesync.core.Event;
+import io.livesync.core.PageInfo;
+import io.livesync.core.leader.SyncError;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The client side of a sync server (SYNC-SPEC §5.1): connect, pull pages (optionally live), push batches.
+ *
+ * <p>Events cross this interface in wire form: synced events with generation 0 whose {@code meta.syncMetadata} holds
+ * the server's per-event metadata. Contract for implementations: every push future completes (normally, or
+ * exceptionally with a {@link SyncException}); every pull ends in exactly one of {@code failed} or {@code ended}
+ * unless cancelled; callbacks never block for long (the leader posts them to its queue).
+ */
+public interface SyncBackend extends AutoCloseable {
+
+    /** Starts connecting; connection changes are reported to {@code listener} for the life of the backend. */
+    void start(ConnectionListener listener);
+
+    /** Pulls events after global {@code cursor}; {@code backendId} is the id the client knows, or null. */
+    PullSubscription pull(long cursor, String backendId, boolean live, PullListener listener);
+
+    /** Pushes a batch (1..100 events, ascending, chaining onto the server head); fails with {@link SyncException}. */
+    CompletableFuture<Void> push(List<Event> batch, String backendId);
+
+    /** A short name for logs, e.g. {@code ws://127.0.0.1:8787/sync/s1}. */
+    String describe();
+
+    @Override
+    void close();
+
+    /** Connection changes. */
+    interface ConnectionListener {
+        void connected();
+
+        void disconnected(String cause);
+    }
+
+    /** Pages of a pull. */
+    interface PullListener {
+        void page(List<Event> events, PageInfo pageInfo, String backendId);
+
+        void failed(SyncError error);
+
+        /** The stream ended normally (only a non-live pull may end). */
+        void ended();
+    }
+
+    /** A running pull. */
+    interface PullSubscription {
+        void cancel();
+    }
+}

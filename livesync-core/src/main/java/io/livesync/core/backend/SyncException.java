@@ -1,0 +1,18 @@
+package io.livesync.core.backend;
+
+import io.livesync.core.leader.SyncError;
+
+/** A failed backend call, carrying the typed {@link SyncError}. */
+public final class SyncException extends RuntimeException {
+
+    private final transient SyncError error;
+
+    public SyncException(SyncError error) {
+        super(error.describe());
+        this.error = error;
+    }
+
+    public SyncError error() {
+        return error;
+    }
+}

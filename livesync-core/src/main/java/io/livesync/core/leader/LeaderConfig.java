@@ -1,0 +1,169 @@
+package io.livesync.core.leader;
+
+import io.livesync.core.Schema;
+import java.util.Objects;
+
+/**
+ * Immutable configuration of a leader sync processor. Built with {@link #builder(Schema)}; every setter fails fast
+ * with a message naming the bad value (nothing is clamped silently).
+ */
+public final class LeaderConfig {
+
+    private final Schema schema;
+    private final int backendPushBatchSize;
+    private final boolean livePull;
+    private final PushResumePolicy pushResumePolicy;
+    private final long backoffBaseMillis;
+    private final long backoffCapMillis;
+    private final long pushTimeoutMillis;
+    private final long stallAfterMillis;
+    private final long watchdogIntervalMillis;
+
+    private LeaderConfig(Builder b) {
+        this.schema = b.schema;
+        this.backendPushBatchSize = b.backendPushBatchSize;
+        this.livePull = b.livePull;
+        this.pushResumePolicy = b.pushResumePolicy;
+        this.backoffBaseMillis = b.backoffBaseMillis;
+        this.backoffCapMillis = b.backoffCapMillis;
+        this.pushTimeoutMillis = b.pushTimeoutMillis;
+        this.stallAfterMillis = b.stallAfterMillis;
+        this.watchdogIntervalMillis = b.watchdogIntervalMillis;
+    }
+
+    public static Builder builder(Schema schema) {
+        return new Builder(schema);
+    }
+
+    public Schema schema() {
+        return schema;
+    }
+
+    /** Most events per backend push (HEAD default 50). */
+    public int backendPushBatchSize() {
+        return backendPushBatchSize;
+    }
+
+    /** Whether the pull stays open for live updates after catch-up (default true). */
+    public boolean livePull() {
+        return livePull;
+    }
+
+    public PushResumePolicy pushResumePolicy() {
+        return pushResumePolicy;
+    }
+
+    /** First backoff delay; doubled per failed attempt of the same batch. */
+    public long backoffBaseMillis() {
+        return backoffBaseMillis;
+    }
+
+    /** Largest backoff delay. */
+    public long backoffCapMillis() {
+        return backoffCapMillis;
+    }
+
+    /** A push with no answer after this long fails as a timeout ({@code SUPERVISED} only). */
+    public long pushTimeoutMillis() {
+        return pushTimeoutMillis;
+    }
+
+    /** Pending events with no push progress for this long while connected trigger the watchdog. */
+    public long stallAfterMillis() {
+        return stallAfterMillis;
+    }
+
+    /** How often the watchdog looks. */
+    public long watchdogIntervalMillis() {
+        return watchdogIntervalMillis;
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(schema);
+        b.backendPushBatchSize = backendPushBatchSize;
+        b.livePull = livePull;
+        b.pushResumePolicy = pushResumePolicy;
+        b.backoffBaseMillis = backoffBaseMillis;
+        b.backoffCapMillis = backoffCapMillis;
+        b.pushTimeoutMillis = pushTimeoutMillis;
+        b.stallAfterMillis = stallAfterMillis;
+        b.watchdogIntervalMillis = watchdogIntervalMillis;
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return "LeaderConfig{backendPushBatchSize=" + backendPushBatchSize + ", livePull=" + livePull + ", policy="
+                + pushResumePolicy.cliName() + ", backoff=" + backoffBaseMillis + ".." + backoffCapMillis
+                + "ms, pushTimeout=" + pushTimeoutMillis + "ms, stallAfter=" + stallAfterMillis + "ms}";
+    }
+
+    /** Builder for {@link LeaderConfig}. */
+    public static final class Builder {
+        private final Schema schema;
+        private int backendPushBatchSize = 50;
+        private boolean livePull = true;
+        private PushResumePolicy pushResumePolicy = PushResumePolicy.SUPERVISED;
+        private long backoffBaseMillis = 1000;
+        private long backoffCapMillis = 30_000;
+        private long pushTimeoutMillis = 15_000;
+        private long stallAfterMillis = 20_000;
+        private long watchdogIntervalMillis = 5_000;
+
+        private Builder(Schema schema) {
+            this.schema = Objects.requireNonNull(schema, "schema");
+        }
+
+        public Builder backendPushBatchSize(int size) {
+            require(size >= 1 && size <= 100, "backendPushBatchSize must be in [1, 100] (the wire limit), got " + size);
+            this.backendPushBatchSize = size;
+            return this;
+        }
+
+        public Builder livePull(boolean live) {
+            this.livePull = live;
+            return this;
+        }
+
+        public Builder pushResumePolicy(PushResumePolicy policy) {
+            this.pushResumePolicy = Objects.requireNonNull(policy, "pushResumePolicy");
+            return this;
+        }
+
+        public Builder backoff(long baseMillis, long capMillis) {
+            require(baseMillis >= 1, "backoff base must be >= 1 ms, got " + baseMillis);
+            require(capMillis >= baseMillis, "backoff cap (" + capMillis + " ms) must be >= base (" + baseMillis + " ms)");
+            this.backoffBaseMillis = baseMillis;
+            this.backoffCapMillis = capMillis;
+            return this;
+        }
+
+        public Builder pushTimeoutMillis(long millis) {
+            require(millis >= 1, "pushTimeoutMillis must be >= 1, got " + millis);
+            this.pushTimeoutMillis = millis;
+            return this;
+        }
+
+        public Builder stallAfterMillis(long millis) {
+            require(millis >= 1, "stallAfterMillis must be >= 1, got " + millis);
+            this.stallAfterMillis = millis;
+            return this;
+        }
+
+        public Builder watchdogIntervalMillis(long millis) {
+            require(millis >= 1, "watchdogIntervalMillis must be >= 1, got " + millis);
+            this.watchdogIntervalMillis = millis;
+            return this;
+        }
+
+        public LeaderConfig build() {
+            return new LeaderConfig(this);
+        }
+
+        private static void require(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}

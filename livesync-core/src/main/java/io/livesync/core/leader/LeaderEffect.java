@@ -1,0 +1,54 @@
+package io.livesync.core.leader;
+
+import io.livesync.core.Event;
+import io.livesync.core.EventSeq;
+import io.livesync.core.MergePayload;
+import java.util.List;
+import java.util.Map;
+
+/** What the leader asks its driver to do, in order, after a step (DESIGN.md §3). */
+public sealed interface LeaderEffect {
+
+    /**
+     * One database transaction: undo {@code rollback} (in reverse order), materialize and log {@code apply} (in
+     * order), store the sync metadata of {@code upstream} events already in the log, and record the backend head and
+     * backend id (each {@code null} when unchanged).
+     */
+    record Persist(List<Event> rollback, List<Event> apply, List<Event> upstream, Long backendHead, String backendId)
+            implements LeaderEffect {
+        public Persist {
+            rollback = List.copyOf(rollback);
+            apply = List.copyOf(apply);
+            upstream = List.copyOf(upstream);
+        }
+    }
+
+    /** Push {@code batch} to the backend; report the result as {@code PushAccepted/PushFailed(attemptId)}. */
+    record SendPush(long attemptId, List<Event> batch, String backendId) implements LeaderEffect {
+        public SendPush {
+            batch = List.copyOf(batch);
+        }
+    }
+
+    /** Start pulling events after global {@code cursor} (replacing any running pull). */
+    record StartPull(long pullId, long cursor, String backendId, boolean live) implements LeaderEffect {}
+
+    /** Tell every session what the leader merged; {@code leaderHead} is the leader's local head afterwards. */
+    record NotifySessions(MergePayload payload, EventSeq leaderHead) implements LeaderEffect {}
+
+    /** Answer session push {@code pushId}. */
+    record CompleteLocalPush(long pushId, LocalPushOutcome outcome) implements LeaderEffect {}
+
+    /** Fire {@code TimerFired(kind, token)} at {@code atMillis}. */
+    record SetTimer(LeaderInput.TimerKind kind, long token, long atMillis) implements LeaderEffect {}
+
+    /** Write a structured log line with the DESIGN.md §4.9 vocabulary; the driver adds heads and loop state. */
+    record Log(Level level, String event, Map<String, Object> fields) implements LeaderEffect {
+        public Log {
+            fields = Map.copyOf(fields);
+        }
+    }
+
+    /** Log levels. */
+    enum Level { DEBUG, INFO, WARN, ERROR }
+}

@@ -1,0 +1,573 @@
+package io.livesync.core.leader;
+
+import io.livesync.core.Event;
+import io.livesync.core.EventDefinition;
+import io.livesync.core.EventSeq;
+import io.livesync.core.MergePayload;
+import io.livesync.core.MergeResult;
+import io.livesync.core.PageInfo;
+import io.livesync.core.SyncInvariantViolation;
+import io.livesync.core.SyncState;
+import io.livesync.core.leader.LeaderEffect.Level;
+import io.livesync.core.leader.LeaderInput.TimerKind;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The leader sync processor as a pure state machine: {@code step(state, input, now) -> (state', effects)}.
+ * No IO, no threads, no clock: time comes in as {@code now}, randomness from the seeded {@code rng} in the state.
+ *
+ * <p>Invariants this class maintains (the H001 story in one place):
+ * <ul>
+ *   <li>At most one push is current ({@link PushLoop.InFlight}); results of any other attempt are ignored.</li>
+ *   <li>The next batch is always derived from the authoritative pending list: the synced pending events after
+ *       {@code pushCursor}. Resuming ("reseeding") sets the cursor to null, so events of a failed or superseded push
+ *       are re-sent and confirmed ones never are.</li>
+ *   <li>An upstream <em>rebase</em> resumes the loop under every policy. An upstream <em>advance</em> resumes a
+ *       parked or backing-off loop under {@code ON_ADVANCE} and {@code SUPERVISED} only; under {@code REBASE_ONLY}
+ *       it does not, which is the H001 stall.</li>
+ *   <li>Under {@code SUPERVISED} no state is final except a backend reset: errors back off, pushes time out,
+ *       reconnects resume, and the watchdog re-pulls and resumes when pending events make no progress.</li>
+ * </ul>
+ */
+public final class LeaderLogic {
+
+    private static final String SERVER_AHEAD = "server-ahead";
+
+    private final LeaderConfig config;
+    private final Predicate<Event> isClientOnly;
+
+    public LeaderLogic(LeaderConfig config) {
+        this.config = config;
+        this.isClientOnly = e -> config.schema().find(e.name()).map(EventDefinition::clientOnly).orElse(false);
+    }
+
+    public LeaderConfig config() {
+        return config;
+    }
+
+    /** Whether an event is client-only (unknown names count as synced, like LiveStore HEAD). */
+    public boolean isClientOnly(Event event) {
+        return isClientOnly.test(event);
+    }
+
+    /** A new state and the effects to run, in order. */
+    public record Step(LeaderState state, List<LeaderEffect> effects) {
+        public Step {
+            effects = List.copyOf(effects);
+        }
+    }
+
+    /** Processes one input at time {@code now} (milliseconds on the driver's clock). */
+    public Step step(LeaderState state, LeaderInput input, long now) {
+        Ctx ctx = new Ctx(state, now);
+        switch (input) {
+            case LeaderInput.Start start -> onStart(ctx);
+            case LeaderInput.Connected connected -> onConnected(ctx);
+            case LeaderInput.Disconnected disconnected -> onDisconnected(ctx, disconnected.cause());
+            case LeaderInput.LocalPushes pushes -> onLocalPushes(ctx, pushes.pushes());
+            case LeaderInput.PullPage page -> onPullPage(ctx, page);
+            case LeaderInput.PullFailed failed -> onPullFailed(ctx, failed.pullId(), failed.error());
+            case LeaderInput.PushAccepted accepted -> onPushAccepted(ctx, accepted.attemptId());
+            case LeaderInput.PushFailed failed -> onPushFailed(ctx, failed.attemptId(), failed.error());
+            case LeaderInput.TimerFired timer -> onTimer(ctx, timer.kind(), timer.token());
+        }
+        return new Step(ctx.s, ctx.effects);
+    }
+
+    /** Mutable scratch for one step. */
+    private static final class Ctx {
+        LeaderState s;
+        final long now;
+        final List<LeaderEffect> effects = new ArrayList<>();
+
+        Ctx(LeaderState s, long now) {
+            this.s = s;
+            this.now = now;
+        }
+
+        long newId() {
+            long id = s.nextId();
+            s = s.withNextId(id + 1);
+            return id;
+        }
+
+        void log(Level level, String event, Object... keyValues) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            for (int i = 0; i + 1 < keyValues.length; i += 2) {
+                if (keyValues[i + 1] != null) {
+                    fields.put((String) keyValues[i], keyValues[i + 1]);
+                }
+            }
+            effects.add(new LeaderEffect.Log(level, event, fields));
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle and connection
+
+    private void onStart(Ctx ctx) {
+        ctx.log(Level.INFO, "leader-start", "policy", config.pushResumePolicy().cliName(),
+                "backendPushBatchSize", config.backendPushBatchSize(), "livePull", config.livePull());
+        if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED) {
+            ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.WATCHDOG, ctx.newId(),
+                    ctx.now + config.watchdogIntervalMillis()));
+        }
+    }
+
+    private void onConnected(Ctx ctx) {
+        ctx.s = ctx.s.withConnected(true).withPull(ctx.s.activePullId(), 0, false);
+        ctx.log(Level.INFO, "connection-up");
+        if (ctx.s.push() instanceof PushLoop.Idle) {
+            // acked-but-unconfirmed events are confirmed by the catch-up pull or must be pushed again
+            ctx.s = ctx.s.withPushCursor(null);
+        }
+        if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED) {
+            resume(ctx, "reconnect");
+        }
+        startPull(ctx);
+    }
+
+    private void onDisconnected(Ctx ctx, String cause) {
+        ctx.s = ctx.s.withConnected(false).withPull(0, ctx.s.pullAttempt(), false);
+        ctx.log(Level.WARN, "connection-down", "cause", cause);
+    }
+
+    private void startPull(Ctx ctx) {
+        long pullId = ctx.newId();
+        ctx.s = ctx.s.withPull(pullId, ctx.s.pullAttempt(), false);
+        long cursor = ctx.s.sync().upstreamHead().global();
+        ctx.effects.add(new LeaderEffect.StartPull(pullId, cursor, ctx.s.backendId(), config.livePull()));
+        ctx.log(Level.DEBUG, "pull-start", "pullId", pullId, "cursor", cursor);
+    }
+
+    // ---------------------------------------------------------------- local pushes (sessions -> leader)
+
+    private void onLocalPushes(Ctx ctx, List<LeaderInput.LocalPush> pushes) {
+        boolean hadPending = ctx.s.pendingSynced(isClientOnly) > 0;
+        List<Event> applied = new ArrayList<>();
+        List<LeaderEffect> completions = new ArrayList<>();
+        for (LeaderInput.LocalPush push : pushes) {
+            LocalPushOutcome outcome = admit(ctx, push.events());
+            if (outcome instanceof LocalPushOutcome.Rejected rejected) {
+                ctx.s = ctx.s.withStats(ctx.s.stats().localReject());
+                ctx.log(Level.WARN, "local-push-reject", "pushId", push.pushId(), "reason", rejected.reason(),
+                        "provided", String.valueOf(rejected.provided()),
+                        "minimumExpected", String.valueOf(rejected.minimumExpected()), "message", rejected.message());
+            } else {
+                applied.addAll(push.events());
+            }
+            completions.add(new LeaderEffect.CompleteLocalPush(push.pushId(), outcome));
+        }
+        if (!applied.isEmpty()) {
+            ctx.effects.add(new LeaderEffect.Persist(List.of(), applied, List.of(), null, null));
+            ctx.effects.add(new LeaderEffect.NotifySessions(new MergePayload.UpstreamAdvance(applied),
+                    ctx.s.sync().localHead()));
+            ctx.log(Level.DEBUG, "local-push-apply", "events", applied.size(),
+                    "first", applied.getFirst().seq().toString(), "last", applied.getLast().seq().toString());
+        }
+        ctx.effects.addAll(completions);
+        if (!hadPending && ctx.s.pendingSynced(isClientOnly) > 0) {
+            ctx.s = ctx.s.withProgress(ctx.now);
+        }
+        dispatch(ctx);
+    }
+
+    /** Validates one session push against the leader's head and merges it; returns the outcome. */
+    private LocalPushOutcome admit(Ctx ctx, List<Event> events) {
+        if (events.isEmpty()) {
+            return LocalPushOutcome.APPLIED;
+        }
+        for (Event e : events) {
+            Optional<EventDefinition> definition = config.schema().find(e.name());
+            if (definition.isEmpty()) {
+                return new LocalPushOutcome.Rejected("invalid-event", null, e.seq(),
+                        "unknown event name \"" + e.name() + "\"");
+            }
+            Optional<String> problem = definition.get().argsValidator().problem(e.args());
+            if (problem.isPresent()) {
+                return new LocalPushOutcome.Rejected("invalid-event", null, e.seq(),
+                        "invalid args for \"" + e.name() + "\": " + problem.get());
+            }
+        }
+        SyncState sync = ctx.s.sync();
+        EventSeq head = sync.localHead();
+        Event first = events.getFirst();
+        EventSeq.SeqPair expected = head.next(isClientOnly(first));
+        if (!first.seq().isGreaterThan(head)) {
+            return new LocalPushOutcome.Rejected("leader-ahead", expected.seq(), first.seq(),
+                    "the leader is at " + head + "; rebase and re-send");
+        }
+        if (first.seq().rebaseGeneration() < head.rebaseGeneration()) {
+            return new LocalPushOutcome.Rejected("stale-generation", expected.seq(), first.seq(),
+                    "generation " + first.seq().rebaseGeneration() + " is older than the leader's "
+                            + head.rebaseGeneration());
+        }
+        if (!first.seq().samePosition(expected.seq()) || !first.parent().samePosition(expected.parent())) {
+            return new LocalPushOutcome.Rejected("non-contiguous", expected.seq(), first.seq(),
+                    "expected " + expected.seq() + "←" + expected.parent() + ", got " + first.seq() + "←"
+                            + first.parent());
+        }
+        for (int i = 1; i < events.size(); i++) {
+            Event previous = events.get(i - 1);
+            Event current = events.get(i);
+            EventSeq.SeqPair next = previous.seq().next(isClientOnly(current));
+            if (!current.seq().samePosition(next.seq()) || !current.parent().samePosition(next.parent())) {
+                return new LocalPushOutcome.Rejected("non-contiguous", next.seq(), current.seq(),
+                        "event " + i + " of the batch: expected " + next.seq() + "←" + next.parent() + ", got "
+                                + current.seq() + "←" + current.parent());
+            }
+        }
+        MergeResult result = sync.merge(new MergePayload.LocalPush(events), isClientOnly, false);
+        return switch (result) {
+            case MergeResult.Advance advance -> {
+                ctx.s = ctx.s.withSync(advance.newState());
+                yield LocalPushOutcome.APPLIED;
+            }
+            case MergeResult.Reject reject -> new LocalPushOutcome.Rejected("leader-ahead",
+                    reject.expectedMinimumId(), first.seq(), "the leader is at " + head);
+            case MergeResult.Rebase rebase -> throw new IllegalStateException("a local push never rebases");
+        };
+    }
+
+    // ---------------------------------------------------------------- pulls (backend -> leader)
+
+    private void onPullPage(Ctx ctx, LeaderInput.PullPage page) {
+        if (page.pullId() != ctx.s.activePullId() || ctx.s.fatalError() != null) {
+            ctx.log(Level.DEBUG, "pull-page-ignored", "pullId", page.pullId(), "activePullId", ctx.s.activePullId());
+            return;
+        }
+        ctx.s = ctx.s.withPull(ctx.s.activePullId(), 0, ctx.s.caughtUp());
+        String adoptedBackendId = null;
+        if (page.backendId() != null) {
+            if (ctx.s.backendId() == null) {
+                adoptedBackendId = page.backendId();
+            } else if (!ctx.s.backendId().equals(page.backendId())) {
+                stopForGood(ctx, new SyncError.BackendIdMismatch(page.backendId(), ctx.s.backendId()));
+                return;
+            }
+        }
+        List<Event> events = page.events();
+        if (!events.isEmpty()) {
+            String gap = chainProblem(ctx.s.sync().upstreamHead().global(), events);
+            if (gap != null) {
+                pullProtocolError(ctx, gap);
+                return;
+            }
+            MergeResult result;
+            try {
+                result = ctx.s.sync().merge(new MergePayload.UpstreamAdvance(events), isClientOnly, true);
+            } catch (SyncInvariantViolation violation) {
+                pullProtocolError(ctx, violation.getMessage());
+                return;
+            }
+            if (adoptedBackendId != null) {
+                ctx.s = ctx.s.withBackendId(adoptedBackendId);
+                ctx.log(Level.INFO, "backend-id-learned", "backendId", adoptedBackendId);
+            }
+            long backendHead = events.getLast().seq().global();
+            switch (result) {
+                case MergeResult.Advance advance -> applyAdvance(ctx, events, advance, backendHead, adoptedBackendId);
+                case MergeResult.Rebase rebase -> applyRebase(ctx, events, rebase, backendHead, adoptedBackendId);
+                case MergeResult.Reject reject -> throw new IllegalStateException("an upstream advance never rejects");
+            }
+        } else if (adoptedBackendId != null) {
+            ctx.s = ctx.s.withBackendId(adoptedBackendId);
+            ctx.log(Level.INFO, "backend-id-learned", "backendId", adoptedBackendId);
+            ctx.effects.add(new LeaderEffect.Persist(List.of(), List.of(), List.of(), null, adoptedBackendId));
+        }
+        if (page.pageInfo() instanceof PageInfo.NoMore) {
+            ctx.s = ctx.s.withPull(ctx.s.activePullId(), 0, true);
+            if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED
+                    && ctx.s.push() instanceof PushLoop.Parked parked && parked.reason().equals(SERVER_AHEAD)) {
+                resume(ctx, "caught-up-after-server-ahead");
+            }
+        }
+        dispatch(ctx);
+    }
+
+    private void applyAdvance(Ctx ctx, List<Event> incoming, MergeResult.Advance advance, long backendHead,
+            String adoptedBackendId) {
+        ctx.s = ctx.s.withSync(advance.newState()).withStats(ctx.s.stats().advance());
+        List<Event> alreadyLogged = incoming.subList(0, incoming.size() - advance.newEvents().size());
+        ctx.effects.add(new LeaderEffect.Persist(List.of(), advance.newEvents(), alreadyLogged, backendHead,
+                adoptedBackendId));
+        if (!advance.newEvents().isEmpty()) {
+            ctx.effects.add(new LeaderEffect.NotifySessions(new MergePayload.UpstreamAdvance(advance.newEvents()),
+                    advance.newState().localHead()));
+        }
+        if (!advance.confirmedEvents().isEmpty()) {
+            ctx.s = ctx.s.withProgress(ctx.now);
+        }
+        ctx.log(Level.INFO, "pull-advance", "events", incoming.size(),
+                "first", incoming.getFirst().seq().toString(), "last", incoming.getLast().seq().toString(),
+                "confirmed", advance.confirmedEvents().size(), "newEvents", advance.newEvents().size());
+        if (config.pushResumePolicy() != PushResumePolicy.REBASE_ONLY) {
+            resume(ctx, "upstream-advance");
+        }
+    }
+
+    private void applyRebase(Ctx ctx, List<Event> incoming, MergeResult.Rebase rebase, long backendHead,
+            String adoptedBackendId) {
+        SyncState after = rebase.newState();
+        int newUpstream = rebase.newEvents().size() - after.pending().size();
+        List<Event> alreadyLogged = incoming.subList(0, incoming.size() - newUpstream);
+        ctx.s = ctx.s.withSync(after).withStats(ctx.s.stats().rebase()).withProgress(ctx.now);
+        ctx.effects.add(new LeaderEffect.Persist(rebase.rollbackEvents(), rebase.newEvents(), alreadyLogged,
+                backendHead, adoptedBackendId));
+        ctx.effects.add(new LeaderEffect.NotifySessions(
+                new MergePayload.UpstreamRebase(rebase.rollbackEvents(), rebase.newEvents()), after.localHead()));
+        ctx.log(Level.INFO, "pull-rebase", "events", incoming.size(),
+                "first", incoming.getFirst().seq().toString(), "last", incoming.getLast().seq().toString(),
+                "rolledBack", rebase.rollbackEvents().size(), "rebased", after.pending().size());
+        // Every policy restarts pushing on a rebase. An attempt still in flight pushed pre-rebase positions that
+        // upstream has now taken, so the server must answer it with ServerAhead: superseding it loses nothing.
+        if (!(ctx.s.push() instanceof PushLoop.Parked parked && parked.terminal())) {
+            String from = ctx.s.push().label();
+            boolean wasHealthy = ctx.s.push() instanceof PushLoop.Idle;
+            ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(null).withBackoffAttempt(0);
+            if (!wasHealthy) {
+                ctx.s = ctx.s.withStats(ctx.s.stats().resume());
+                ctx.log(Level.INFO, "push-loop-resume", "reason", "upstream-rebase", "from", from);
+            }
+        }
+    }
+
+    /** Null when {@code events} chain onto {@code cursor} one by one, else what is wrong. */
+    private static String chainProblem(long cursor, List<Event> events) {
+        long expectedParent = cursor;
+        for (Event e : events) {
+            if (e.seq().client() != 0 || e.parent().global() != expectedParent
+                    || e.seq().global() != expectedParent + 1) {
+                return "pulled event " + e.seq() + "←" + e.parent() + " does not chain onto e" + expectedParent;
+            }
+            expectedParent = e.seq().global();
+        }
+        return null;
+    }
+
+    private void pullProtocolError(Ctx ctx, String problem) {
+        ctx.s = ctx.s.withStats(ctx.s.stats().protocolError()).withPull(0, ctx.s.pullAttempt(), false);
+        ctx.log(Level.ERROR, "pull-protocol-error", "problem", problem);
+        schedulePullRetry(ctx);
+    }
+
+    private void onPullFailed(Ctx ctx, long pullId, SyncError error) {
+        if (pullId != ctx.s.activePullId()) {
+            return;
+        }
+        ctx.s = ctx.s.withPull(0, ctx.s.pullAttempt(), false);
+        if (error instanceof SyncError.BackendIdMismatch) {
+            stopForGood(ctx, error);
+            return;
+        }
+        ctx.log(Level.WARN, "pull-error", "error", error.describe());
+        if (ctx.s.connected()) {
+            schedulePullRetry(ctx);
+        }
+    }
+
+    private void schedulePullRetry(Ctx ctx) {
+        long delay = backoffDelay(ctx, ctx.s.pullAttempt());
+        ctx.s = ctx.s.withPull(ctx.s.activePullId(), ctx.s.pullAttempt() + 1, ctx.s.caughtUp());
+        ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.PULL_RETRY, ctx.newId(), ctx.now + delay));
+        ctx.log(Level.INFO, "pull-retry-scheduled", "delayMillis", delay);
+    }
+
+    // ---------------------------------------------------------------- the push loop (leader -> backend)
+
+    private void dispatch(Ctx ctx) {
+        LeaderState s = ctx.s;
+        if (s.fatalError() != null || !s.connected() || !s.caughtUp() || !(s.push() instanceof PushLoop.Idle)) {
+            return;
+        }
+        List<Event> batch = nextBatch(s);
+        if (batch.isEmpty()) {
+            return;
+        }
+        long attemptId = ctx.newId();
+        ctx.s = ctx.s.withPush(new PushLoop.InFlight(attemptId, batch, ctx.now)).withStats(ctx.s.stats().sent());
+        ctx.effects.add(new LeaderEffect.SendPush(attemptId, batch, ctx.s.backendId()));
+        if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED) {
+            ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.PUSH_TIMEOUT, attemptId,
+                    ctx.now + config.pushTimeoutMillis()));
+        }
+        ctx.log(Level.INFO, "backend-push-batch", "attemptId", attemptId, "size", batch.size(),
+                "first", batch.getFirst().seq().toString(), "last", batch.getLast().seq().toString());
+    }
+
+    private List<Event> nextBatch(LeaderState s) {
+        List<Event> batch = new ArrayList<>();
+        EventSeq cursor = s.pushCursor();
+        for (Event e : s.sync().pending()) {
+            if (isClientOnly(e) || (cursor != null && !e.seq().isGreaterThan(cursor))) {
+                continue;
+            }
+            batch.add(e);
+            if (batch.size() == config.backendPushBatchSize()) {
+                break;
+            }
+        }
+        return batch;
+    }
+
+    private void onPushAccepted(Ctx ctx, long attemptId) {
+        if (!(ctx.s.push() instanceof PushLoop.InFlight inFlight) || inFlight.attemptId() != attemptId) {
+            ctx.log(Level.DEBUG, "backend-push-ok-superseded", "attemptId", attemptId);
+            return;
+        }
+        ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(inFlight.batch().getLast().seq()).withBackoffAttempt(0)
+                .withProgress(ctx.now).withStats(ctx.s.stats().accepted());
+        ctx.log(Level.INFO, "backend-push-ok", "attemptId", attemptId, "size", inFlight.batch().size(),
+                "last", inFlight.batch().getLast().seq().toString(), "millis", ctx.now - inFlight.sinceMillis());
+        dispatch(ctx);
+    }
+
+    private void onPushFailed(Ctx ctx, long attemptId, SyncError error) {
+        if (!(ctx.s.push() instanceof PushLoop.InFlight inFlight) || inFlight.attemptId() != attemptId) {
+            ctx.log(Level.DEBUG, "backend-push-error-superseded", "attemptId", attemptId, "error", error.describe());
+            return;
+        }
+        ctx.s = ctx.s.withPush(PushLoop.IDLE).withStats(ctx.s.stats().pushError());
+        ctx.log(Level.WARN, "backend-push-error", "attemptId", attemptId, "error", error.describe(),
+                "size", inFlight.batch().size(), "first", inFlight.batch().getFirst().seq().toString());
+        PushResumePolicy policy = config.pushResumePolicy();
+        switch (error) {
+            case SyncError.BackendIdMismatch mismatch -> stopForGood(ctx, mismatch);
+            case SyncError.ServerAhead ahead -> {
+                park(ctx, SERVER_AHEAD);
+                if (policy == PushResumePolicy.SUPERVISED) {
+                    // Re-pull from the persisted cursor: its catch-up brings the events that explain the rejection
+                    // (even when they arrived on the live pull before the rejection did), and its NoMore page
+                    // resumes the loop. Nothing else has to happen upstream.
+                    startPull(ctx);
+                }
+            }
+            case SyncError.Offline offline -> {
+                if (policy == PushResumePolicy.SUPERVISED) {
+                    backoff(ctx, "offline");
+                } else {
+                    park(ctx, "offline");
+                }
+            }
+            case SyncError.Transient t -> retryOrDie(ctx, error);
+            case SyncError.Timeout t -> retryOrDie(ctx, error);
+            case SyncError.Refused r -> retryOrDie(ctx, error);
+        }
+    }
+
+    private void retryOrDie(Ctx ctx, SyncError error) {
+        if (config.pushResumePolicy() == PushResumePolicy.REBASE_ONLY) {
+            // LiveStore before the fix: the pushing fiber fails and onError='ignore' swallows it.
+            park(ctx, "push-loop-dead: " + error.describe());
+        } else {
+            backoff(ctx, error.describe());
+        }
+    }
+
+    private void park(Ctx ctx, String reason) {
+        ctx.s = ctx.s.withPush(new PushLoop.Parked(reason, ctx.now, false)).withStats(ctx.s.stats().park());
+        ctx.log(Level.WARN, "push-loop-park", "reason", reason);
+    }
+
+    private void backoff(Ctx ctx, String reason) {
+        int attempt = ctx.s.backoffAttempt();
+        long delay = backoffDelay(ctx, attempt);
+        long token = ctx.newId();
+        ctx.s = ctx.s.withPush(new PushLoop.Backoff(attempt + 1, ctx.now + delay, reason, token))
+                .withBackoffAttempt(attempt + 1);
+        ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.BACKOFF, token, ctx.now + delay));
+        ctx.log(Level.WARN, "push-loop-backoff", "reason", reason, "attempt", attempt + 1, "delayMillis", delay);
+    }
+
+    /** {@code min(base * 2^attempt, cap)}, with jitter in [50%, 100%] under SUPERVISED. */
+    private long backoffDelay(Ctx ctx, int attempt) {
+        long base = config.backoffBaseMillis();
+        long cap = config.backoffCapMillis();
+        long delay = attempt >= 40 ? cap : Math.min(cap, base << Math.min(attempt, 40));
+        if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED && delay > 1) {
+            long next = splitMix(ctx.s.rng());
+            ctx.s = ctx.s.withRng(next);
+            long half = delay / 2;
+            delay = half + Math.floorMod(next, delay - half + 1);
+        }
+        return delay;
+    }
+
+    private static long splitMix(long x) {
+        long z = x + 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Resumes a parked (non-terminal) or backing-off loop and reseeds it from the pending list. */
+    private void resume(Ctx ctx, String reason) {
+        PushLoop loop = ctx.s.push();
+        boolean resumable = loop instanceof PushLoop.Backoff
+                || (loop instanceof PushLoop.Parked parked && !parked.terminal());
+        if (!resumable) {
+            return;
+        }
+        ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(null).withBackoffAttempt(0)
+                .withStats(ctx.s.stats().resume());
+        ctx.log(Level.INFO, "push-loop-resume", "reason", reason, "from", loop.label());
+    }
+
+    private void stopForGood(Ctx ctx, SyncError error) {
+        String reason = error.describe();
+        ctx.s = ctx.s.withFatal(reason).withPush(new PushLoop.Parked(reason, ctx.now, true))
+                .withPull(0, ctx.s.pullAttempt(), false).withStats(ctx.s.stats().park());
+        ctx.log(Level.ERROR, "sync-stopped", "reason", reason,
+                "hint", "the backend was reset; this client's data no longer matches it");
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    private void onTimer(Ctx ctx, TimerKind kind, long token) {
+        switch (kind) {
+            case BACKOFF -> {
+                if (ctx.s.push() instanceof PushLoop.Backoff backoff && backoff.timerToken() == token) {
+                    ctx.s = ctx.s.withPush(PushLoop.IDLE).withStats(ctx.s.stats().resume());
+                    ctx.log(Level.INFO, "push-loop-resume", "reason", "backoff-elapsed", "from", "backoff");
+                    dispatch(ctx);
+                }
+            }
+            case PUSH_TIMEOUT -> {
+                if (ctx.s.push() instanceof PushLoop.InFlight inFlight && inFlight.attemptId() == token) {
+                    onPushFailed(ctx, token, new SyncError.Timeout(config.pushTimeoutMillis()));
+                }
+            }
+            case PULL_RETRY -> {
+                if (ctx.s.activePullId() == 0 && ctx.s.connected() && ctx.s.fatalError() == null) {
+                    startPull(ctx);
+                }
+            }
+            case WATCHDOG -> onWatchdog(ctx);
+        }
+    }
+
+    private void onWatchdog(Ctx ctx) {
+        if (config.pushResumePolicy() != PushResumePolicy.SUPERVISED || ctx.s.fatalError() != null) {
+            return;
+        }
+        ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.WATCHDOG, ctx.newId(),
+                ctx.now + config.watchdogIntervalMillis()));
+        long pending = ctx.s.pendingSynced(isClientOnly);
+        long quietFor = ctx.now - ctx.s.lastProgressMillis();
+        if (!ctx.s.connected() || pending == 0 || quietFor < config.stallAfterMillis()) {
+            return;
+        }
+        ctx.s = ctx.s.withStats(ctx.s.stats().stall()).withProgress(ctx.now);
+        ctx.log(Level.WARN, "push-stall-suspected", "pending", pending, "quietMillis", quietFor,
+                "loop", ctx.s.push().label(), "action", "re-pull from the persisted cursor and resume pushing");
+        String from = ctx.s.push().label();
+        ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(null).withBackoffAttempt(0)
+                .withStats(ctx.s.stats().resume());
+        ctx.log(Level.INFO, "push-loop-resume", "reason", "watchdog", "from", from);
+        startPull(ctx);
+    }
+}

@@ -1,0 +1,111 @@
+package io.livesync.core.leader;
+
+import io.livesync.core.EventSeq;
+import io.livesync.core.SyncState;
+
+/**
+ * Everything the leader state machine knows between two steps. Immutable; {@link LeaderLogic#step} returns a new one.
+ *
+ * @param sync pending events and heads (upstream head = the persisted backend head)
+ * @param push the backend push loop
+ * @param pushCursor position of the last event the backend acknowledged that may still be pending (awaiting its
+ *     echo), or {@code null}; the next push starts after it. Reseeding the push queue means setting it to null.
+ * @param backoffAttempt failed attempts of the current batch (reset on success)
+ * @param nextId the next attempt, pull or timer token (one counter, so ids never repeat)
+ * @param activePullId the pull whose pages are current (0 = none)
+ * @param pullAttempt failed pulls in a row (for the pull retry backoff)
+ * @param connected whether the transport is connected
+ * @param caughtUp whether the active pull delivered its {@code NoMore} page (pushing waits for it)
+ * @param backendId the backend id learned from pulls, or {@code null}
+ * @param lastProgressMillis when pushing last made progress (ack, confirmation, or pending became non-empty)
+ * @param rng state of the seeded jitter source
+ * @param fatalError why the leader stopped syncing for good (backend reset), or {@code null}
+ * @param stats counters for status and metrics
+ */
+public record LeaderState(
+        SyncState sync,
+        PushLoop push,
+        EventSeq pushCursor,
+        int backoffAttempt,
+        long nextId,
+        long activePullId,
+        int pullAttempt,
+        boolean connected,
+        boolean caughtUp,
+        String backendId,
+        long lastProgressMillis,
+        long rng,
+        String fatalError,
+        LeaderStats stats) {
+
+    /** The state of a leader that just opened its database. */
+    public static LeaderState initial(SyncState sync, String backendId, long seed) {
+        return new LeaderState(sync, PushLoop.IDLE, null, 0, 1, 0, 0, false, false, backendId, 0, seed, null,
+                LeaderStats.ZERO);
+    }
+
+    LeaderState withSync(SyncState s) {
+        return new LeaderState(s, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+    }
+
+    LeaderState withPush(PushLoop p) {
+        return new LeaderState(sync, p, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+    }
+
+    LeaderState withPushCursor(EventSeq cursor) {
+        return new LeaderState(sync, push, cursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+    }
+
+    LeaderState withBackoffAttempt(int attempt) {
+        return new LeaderState(sync, push, pushCursor, attempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+    }
+
+    LeaderState withNextId(long id) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, id, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+    }
+
+    LeaderState withPull(long pullId, int attempt, boolean isCaughtUp) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, pullId, attempt, connected,
+                isCaughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+    }
+
+    LeaderState withConnected(boolean isConnected) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, isConnected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+    }
+
+    LeaderState withBackendId(String id) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, id, lastProgressMillis, rng, fatalError, stats);
+    }
+
+    LeaderState withProgress(long millis) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, millis, rng, fatalError, stats);
+    }
+
+    LeaderState withRng(long next) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, next, fatalError, stats);
+    }
+
+    LeaderState withFatal(String error) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, error, stats);
+    }
+
+    LeaderState withStats(LeaderStats s) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, s);
+    }
+
+    /** Number of pending events that will be pushed (client-only events never are). */
+    public long pendingSynced(java.util.function.Predicate<io.livesync.core.Event> isClientOnly) {
+        return sync.pending().stream().filter(e -> !isClientOnly.test(e)).count();
+    }
+}

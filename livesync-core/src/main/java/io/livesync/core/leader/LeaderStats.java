@@ -1,0 +1,67 @@
+package io.livesync.core.leader;
+
+/** Counters of what a leader did, for {@code syncStatus()}, logs and metrics. */
+public record LeaderStats(
+        long pushesSent,
+        long pushesAccepted,
+        long pushErrors,
+        long pullAdvances,
+        long pullRebases,
+        long loopParks,
+        long loopResumes,
+        long stallsSuspected,
+        long localPushesRejected,
+        long protocolErrors) {
+
+    public static final LeaderStats ZERO = new LeaderStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    LeaderStats sent() {
+        return new LeaderStats(pushesSent + 1, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+    }
+
+    LeaderStats accepted() {
+        return new LeaderStats(pushesSent, pushesAccepted + 1, pushErrors, pullAdvances, pullRebases, loopParks,
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+    }
+
+    LeaderStats pushError() {
+        return new LeaderStats(pushesSent, pushesAccepted, pushErrors + 1, pullAdvances, pullRebases, loopParks,
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+    }
+
+    LeaderStats advance() {
+        return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances + 1, pullRebases, loopParks,
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+    }
+
+    LeaderStats rebase() {
+        return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases + 1, loopParks,
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+    }
+
+    LeaderStats park() {
+        return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks + 1,
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+    }
+
+    LeaderStats resume() {
+        return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
+                loopResumes + 1, stallsSuspected, localPushesRejected, protocolErrors);
+    }
+
+    LeaderStats stall() {
+        return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
+                loopResumes, stallsSuspected + 1, localPushesRejected, protocolErrors);
+    }
+
+    LeaderStats localReject() {
+        return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
+                loopResumes, stallsSuspected, localPushesRejected + 1, protocolErrors);
+    }
+
+    LeaderStats protocolError() {
+        return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors + 1);
+    }
+}

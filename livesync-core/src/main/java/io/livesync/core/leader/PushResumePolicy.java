@@ -1,0 +1,72 @@
+package io.livesync.core.leader;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What wakes the backend push loop after a push error (DESIGN.md §3.1).
+ *
+ * <ul>
+ *   <li>{@link #REBASE_ONLY}: LiveStore before the H001 fix. Every push error parks or kills the loop and only an
+ *       upstream <em>rebase</em> restarts it. Kept to reproduce the stall; never the default.</li>
+ *   <li>{@link #ON_ADVANCE}: LiveStore's fix (commit 8330f02da): any non-empty upstream merge, advance or rebase,
+ *       reseeds the push queue from the authoritative pending and resumes; transient errors are retried with
+ *       capped exponential backoff. Offline and server-ahead errors still park until upstream moves.</li>
+ *   <li>{@link #SUPERVISED} (default): {@code ON_ADVANCE} plus jitter, a push timeout, retry of offline errors, resume
+ *       on reconnect, and a watchdog that re-pulls and resumes when pending events make no progress for
+ *       {@code stallAfter} while connected. Nothing can park the loop for good.</li>
+ * </ul>
+ */
+public enum PushResumePolicy {
+    REBASE_ONLY,
+    ON_ADVANCE,
+    SUPERVISED;
+
+    /** Environment variable selecting the policy: {@code rebase-only|on-advance|supervised}. */
+    public static final String ENV = "LIVESYNC_PUSH_RESUME";
+    /** The investigation's flag: {@code 1} means {@code on-advance}, {@code 0} means {@code rebase-only}. */
+    public static final String LEGACY_ENV = "LS_RESUME_PUSH_ON_ADVANCE";
+
+    /** The command-line spelling, e.g. {@code rebase-only}. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * Parses {@code rebase-only}, {@code on-advance} or {@code supervised} (case-insensitive; underscores allowed).
+     *
+     * @throws IllegalArgumentException naming the value and the accepted ones
+     */
+    public static PushResumePolicy parse(String text) {
+        String normalized = text == null ? "" : text.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+        for (PushResumePolicy policy : values()) {
+            if (policy.cliName().equals(normalized)) {
+                return policy;
+            }
+        }
+        throw new IllegalArgumentException("unknown push-resume policy \"" + text
+                + "\" (expected rebase-only, on-advance or supervised)");
+    }
+
+    /**
+     * The policy chosen by the environment: {@link #ENV} first, then {@link #LEGACY_ENV}, else {@code fallback}.
+     *
+     * @throws IllegalArgumentException when a variable holds a value that means nothing
+     */
+    public static PushResumePolicy fromEnvironment(Map<String, String> env, PushResumePolicy fallback) {
+        String explicit = env.get(ENV);
+        if (explicit != null && !explicit.isBlank()) {
+            return parse(explicit);
+        }
+        String legacy = env.get(LEGACY_ENV);
+        if (legacy != null && !legacy.isBlank()) {
+            return switch (legacy.trim()) {
+                case "1" -> ON_ADVANCE;
+                case "0" -> REBASE_ONLY;
+                default -> throw new IllegalArgumentException(LEGACY_ENV + " must be 1 (on-advance) or 0 (rebase-only), got \""
+                        + legacy + "\"");
+            };
+        }
+        return fallback;
+    }
+}

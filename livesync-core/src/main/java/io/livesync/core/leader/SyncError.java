@@ -1,0 +1,50 @@
+package io.livesync.core.leader;
+
+/** Why a push or a pull to the sync backend failed, as the leader sees it (SYNC-SPEC §5.1, HEAD error taxonomy). */
+public sealed interface SyncError {
+
+    /** A short description for logs. */
+    String describe();
+
+    /** The batch does not chain onto the backend's head. */
+    record ServerAhead(long minimumExpected, long provided) implements SyncError {
+        public String describe() {
+            return "server-ahead (server head " + minimumExpected + ", batch parent " + provided + ")";
+        }
+    }
+
+    /** The backend was reset: its id differs from the one this client knows. */
+    record BackendIdMismatch(String expected, String received) implements SyncError {
+        public String describe() {
+            return "backend-id-mismatch (server " + expected + ", client " + received + ")";
+        }
+    }
+
+    /** No connection (socket closed, cannot connect). */
+    record Offline(String cause) implements SyncError {
+        public String describe() {
+            return "offline: " + cause;
+        }
+    }
+
+    /** A transient failure: storage hiccup, lost ack, unknown error. Retrying may succeed. */
+    record Transient(String cause) implements SyncError {
+        public String describe() {
+            return "transient: " + cause;
+        }
+    }
+
+    /** No answer within the push timeout. */
+    record Timeout(long afterMillis) implements SyncError {
+        public String describe() {
+            return "timeout after " + afterMillis + " ms";
+        }
+    }
+
+    /** The backend refused the request for a reason that retrying will not fix (auth, limits); {@code code} is stable. */
+    record Refused(String code, String message) implements SyncError {
+        public String describe() {
+            return "refused " + code + ": " + message;
+        }
+    }
+}
