@@ -1,0 +1,157 @@
+package io.livesync.cli;
+
+import io.livesync.client.Storage;
+import io.livesync.client.Store;
+import io.livesync.client.TodoSchema;
+import io.livesync.core.leader.PushResumePolicy;
+import io.livesync.core.session.SessionLogic;
+import io.livesync.testkit.InMemorySyncBackend;
+import io.livesync.testkit.InMemorySyncServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code livesync bench client}: local commit throughput and rebase cost on a real SQLite file. */
+@Command(name = "client", mixinStandardHelpOptions = true,
+        description = "Commit throughput (1 and 100 events per commit, p50/p99) against the raw sqlite-jdbc insert "
+                + "rate measured in the same run, and rebase cost for K pending against 1 and 100 upstream events.")
+final class ClientBenchmark implements Callable<Integer> {
+
+    @Option(names = "--events", defaultValue = "20000", description = "events per commit-throughput case (default ${DEFAULT-VALUE})")
+    int events;
+
+    @Option(names = "--dir", description = "folder for the benchmark databases (default: a temp folder)")
+    Path dir;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (events < 1000) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--events must be >= 1000, got " + events);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Path folder = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("livesync-bench");
+        out.printf("livesync bench client  (java %s, %d cores, files in %s)%n", System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(), folder);
+        double raw = rawInsertRate(folder.resolve("raw.db"), 100, 200_000);
+        out.printf("raw sqlite-jdbc insert, WAL synchronous=NORMAL, 100 rows/tx: %,.0f rows/s%n", raw);
+        out.printf("rows written per committed event: 3 (state row, undo row, event-log row)%n");
+        out.printf("target for 100 events/commit: >= raw / 3 / 2 = %,.0f events/s%n%n", raw / 3 / 2);
+        out.printf("%-22s %14s %12s %12s%n", "commit size", "events/s", "p50 us", "p99 us");
+        for (int size : new int[] {1, 100}) {
+            int total = size == 1 ? Math.min(events, 10_000) : events;
+            commitThroughput(folder.resolve("commit-" + size + ".db"), size, total, out);
+        }
+        out.println();
+        out.printf("%-12s %-12s %14s %20s%n", "K pending", "upstream", "rebase ms", "us per rolled-back ev");
+        for (int upstream : new int[] {1, 100}) {
+            for (int k : new int[] {10, 100, 1000, 10_000}) {
+                rebaseCost(folder.resolve("rebase-" + k + "-" + upstream + ".db"), k, upstream, out);
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    static double rawInsertRate(Path file, int rowsPerTx, int rows) throws SQLException, IOException {
+        Files.deleteIfExists(file);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            try (Statement st = c.createStatement()) {
+                st.execute("PRAGMA journal_mode=WAL");
+                st.execute("PRAGMA synchronous=NORMAL");
+                st.execute("CREATE TABLE t (id TEXT PRIMARY KEY, text TEXT NOT NULL)");
+            }
+            c.setAutoCommit(false);
+            long start = System.nanoTime();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO t VALUES (?, ?)")) {
+                for (int i = 0; i < rows; i++) {
+                    ps.setString(1, "id-" + i);
+                    ps.setString(2, "todo number " + i);
+                    ps.executeUpdate();
+                    if ((i + 1) % rowsPerTx == 0) {
+                        c.commit();
+                    }
+                }
+                c.commit();
+            }
+            return rows * 1e9 / (System.nanoTime() - start);
+        }
+    }
+
+    private static void commitThroughput(Path file, int size, int total, PrintWriter out) throws IOException {
+        Files.deleteIfExists(file);
+        try (Store store = Store.builder().storeId("bench").clientId("bench").schema(TodoSchema.schema())
+                .storage(Storage.file(file)).localPushBatchSize(Math.max(10, size)).build()) {
+            int warmup = Math.max(size, total / 10);
+            run(store, size, warmup, "w");
+            long[] latencies = new long[total / size];
+            long start = System.nanoTime();
+            for (int c = 0; c < latencies.length; c++) {
+                List<SessionLogic.PartialEvent> batch = batch(size, "m" + c);
+                long t0 = System.nanoTime();
+                store.commit(batch);
+                latencies[c] = System.nanoTime() - t0;
+            }
+            double rate = (double) latencies.length * size * 1e9 / (System.nanoTime() - start);
+            Arrays.sort(latencies);
+            out.printf("%-22s %,14.0f %,12.0f %,12.0f%n", size + " event(s)/commit", rate,
+                    latencies[latencies.length / 2] / 1e3, latencies[(int) (latencies.length * 0.99)] / 1e3);
+            out.flush();
+        }
+    }
+
+    private static void run(Store store, int size, int total, String prefix) {
+        for (int c = 0; c < total / size; c++) {
+            store.commit(batch(size, prefix + c));
+        }
+    }
+
+    private static List<SessionLogic.PartialEvent> batch(int size, String prefix) {
+        List<SessionLogic.PartialEvent> batch = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            batch.add(TodoSchema.created(prefix + "-" + i, "todo " + prefix + " " + i));
+        }
+        return batch;
+    }
+
+    /** K pending local events meet {@code upstream} foreign events: the time of the one rebase transaction. */
+    private static void rebaseCost(Path file, int k, int upstream, PrintWriter out) throws Exception {
+        Files.deleteIfExists(file);
+        InMemorySyncServer server = new InMemorySyncServer();
+        InMemorySyncBackend backend = server.client("bench").startDisconnected();
+        try (Store store = Store.builder().storeId("bench").clientId("a").schema(TodoSchema.schema())
+                .storage(Storage.file(file)).backend(backend).pushResumePolicy(PushResumePolicy.SUPERVISED)
+                .localPushBatchSize(100).build()) {
+            for (int c = 0; c < k; c += 100) {
+                store.commit(batch(Math.min(100, k - c), "p" + c));
+            }
+            server.appendForeign("bench", "v1.TodoCreated", "b", upstream);
+            long start = System.nanoTime();
+            backend.connect();
+            while (store.syncStatus().upstreamHead().global() < upstream) {
+                Thread.onSpinWait();
+            }
+            double ms = (System.nanoTime() - start) / 1e6;
+            if (store.syncStatus().stats().pullRebases() != 1) {
+                throw new IllegalStateException("expected exactly one rebase, got " + store.syncStatus());
+            }
+            out.printf("%-12d %-12d %,14.1f %,20.1f%n", k, upstream, ms, ms * 1000 / k);
+            out.flush();
+        }
+    }
+}
