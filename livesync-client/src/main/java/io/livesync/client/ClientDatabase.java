@@ -424,7 +424,7 @@ final class ClientDatabase implements AutoCloseable {
         ps.setInt(5, e.parent().client());
         ps.setInt(6, e.parent().rebaseGeneration());
         ps.setString(7, e.name());
-        ps.setString(8, e.args() == null || e.args().isNull() ? null : toJson(e.args()));
+        ps.setString(8, e.args().isMissingNode() ? null : toJson(e.args())); // SQL NULL = absent args
         ps.setString(9, e.clientId());
         ps.setString(10, e.sessionId());
         ps.setString(11, e.meta().syncMetadata() == null ? null : toJson(e.meta().syncMetadata()));
@@ -608,7 +608,7 @@ final class ClientDatabase implements AutoCloseable {
 
     static JsonNode parseJson(String text) {
         if (text == null) {
-            return null;
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         }
         try {
             return JSON.readTree(text);

@@ -1,7 +1,7 @@
 package io.livesync.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.Objects;
 
 /**
@@ -21,7 +21,9 @@ public record Event(
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(clientId, "clientId");
         Objects.requireNonNull(sessionId, "sessionId");
-        args = args == null ? NullNode.getInstance() : args;
+        // absent args stay absent (MissingNode), distinct from an explicit JSON null: LiveStore clients compare the
+        // echo of their own events after a JSON round trip, where "args": null is not an absent member
+        args = args == null ? MissingNode.getInstance() : args;
         meta = meta == null ? EventMeta.NONE : meta;
         if (name.isEmpty()) {
             throw new IllegalArgumentException("event name must not be empty (event " + seq + ")");

@@ -1,0 +1,187 @@
+package io.livesync.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livesync.core.Event;
+import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireException;
+import io.livesync.core.wire.WireFrames;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * The plain HTTP endpoints: {@code GET /health}, {@code GET /metrics}, {@code POST /sync/{storeId}/push} and
+ * {@code GET /sync/{storeId}/pull?cursor=N} (non-live, one page), with {@code Authorization: Bearer <token>}. Errors
+ * are JSON {@code {"code": ..., "message": ...}} with a fitting status. Requests run on virtual threads.
+ */
+final class HttpApi extends Handler.Abstract {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final SyncServer server;
+
+    HttpApi(SyncServer server) {
+        this.server = server;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        Thread.ofVirtual().name("livesync-http-request").start(() -> {
+            try {
+                route(request, response, callback);
+            } catch (RuntimeException e) {
+                server.log().write("ERROR", "http-failed", "error", e.toString());
+                reply(response, callback, 500, error("internal-error", String.valueOf(e.getMessage())));
+            }
+        });
+        return true;
+    }
+
+    private void route(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        if (path.equals("/health") && method.equals("GET")) {
+            ObjectNode body = JSON.createObjectNode().put("status", server.isStopping() ? "stopping" : "ok")
+                    .put("store", server.eventStore().describe());
+            reply(response, callback, server.isStopping() ? 503 : 200, body);
+            return;
+        }
+        if (path.equals("/metrics") && method.equals("GET")) {
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            Content.Sink.write(response, true, server.metrics().render(), callback);
+            return;
+        }
+        String[] parts = path.split("/");
+        if (parts.length == 4 && parts[1].equals("sync")) {
+            String storeId = parts[2];
+            if (!SyncServer.STORE_ID.matcher(storeId).matches()) {
+                reply(response, callback, 400, error("bad-store-id", "store ids match [A-Za-z0-9_-]{1,128}"));
+                return;
+            }
+            if (!server.authorizedBearer(storeId, request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                server.metrics().authFailures.increment();
+                server.log().write("WARN", "auth-refused", "store", storeId, "where", "http " + parts[3]);
+                reply(response, callback, 401, error("unauthorized", "missing or wrong bearer token for store "
+                        + storeId));
+                return;
+            }
+            if (parts[3].equals("push") && method.equals("POST")) {
+                push(storeId, request, response, callback);
+                return;
+            }
+            if (parts[3].equals("pull") && method.equals("GET")) {
+                pull(storeId, request, response, callback);
+                return;
+            }
+        }
+        reply(response, callback, 404, error("not-found", method + " " + path + " is not an endpoint of this server "
+                + "(see docs/protocol.md)"));
+    }
+
+    private void push(String storeId, Request request, Response response, Callback callback) {
+        long length = request.getLength();
+        int max = server.config().limits().maxFrameBytes();
+        if (length > max) {
+            server.metrics().protocolError("frame-too-large");
+            reply(response, callback, 413, error("frame-too-large", "the body is " + length + " bytes; the limit is "
+                    + max + " (maxFrameBytes)"));
+            return;
+        }
+        String body;
+        try {
+            body = Content.Source.asString(request, StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            reply(response, callback, 400, error("malformed-frame", "cannot read the body: " + e.getMessage()));
+            return;
+        }
+        List<Event> batch = new ArrayList<>();
+        String backendId;
+        try {
+            JsonNode root = server.codec().parseBounded(body, null);
+            JsonNode events = root.get("batch");
+            if (!root.isObject() || events == null || !events.isArray()) {
+                throw new WireException("malformed-frame", "the body must be {\"batch\": [events], \"backendId\": ...}",
+                        null);
+            }
+            if (events.size() > server.config().limits().maxEventsPerPush()) {
+                throw new WireException("too-many-events", "the push has " + events.size() + " events; the limit is "
+                        + server.config().limits().maxEventsPerPush() + " (maxEventsPerPush)", null);
+            }
+            for (int i = 0; i < events.size(); i++) {
+                batch.add(server.codec().eventFromWire(events.get(i), null, "batch[" + i + "]", null));
+            }
+            JsonNode id = root.get("backendId");
+            backendId = id == null || id.isNull() ? null : id.asText();
+        } catch (WireException e) {
+            server.metrics().protocolError(e.code());
+            reply(response, callback, e.code().equals("frame-too-large") ? 413 : 400, error(e.code(), e.getMessage()));
+            return;
+        }
+        if (!server.enterPush()) {
+            reply(response, callback, 503, error("shutting-down", "the server is stopping"));
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            switch (server.hub().push(storeId, batch, backendId)) {
+                case StoreHub.PushResult.Accepted accepted -> {
+                    server.metrics().pushesAccepted.increment();
+                    server.metrics().eventsAccepted.add(batch.size());
+                    reply(response, callback, 200, JSON.createObjectNode().put("ok", true).put("head", accepted.newHead()));
+                }
+                case StoreHub.PushResult.Rejected rejected -> {
+                    server.metrics().pushRejected(rejected.reason());
+                    ObjectNode body2 = WireCodec.error(rejected.error());
+                    body2.put("code", rejected.reason());
+                    reply(response, callback, rejected.reason().equals("invalid-batch") ? 400 : 409, body2);
+                }
+            }
+        } finally {
+            server.metrics().pushLatency(System.nanoTime() - start);
+            server.exitPush();
+        }
+    }
+
+    private void pull(String storeId, Request request, Response response, Callback callback) {
+        Fields query = Request.extractQueryParameters(request);
+        long cursor;
+        try {
+            String raw = query.getValue("cursor");
+            cursor = raw == null ? 0 : Long.parseLong(raw);
+            if (cursor < 0 || cursor > WireCodec.MAX_SEQ) {
+                throw new NumberFormatException("out of range");
+            }
+        } catch (NumberFormatException e) {
+            reply(response, callback, 400, error("bad-cursor", "cursor must be an integer in [0, 2^53-1], got \""
+                    + query.getValue("cursor") + "\""));
+            return;
+        }
+        try {
+            WireFrames.PullResponse page = server.hub().page(storeId, cursor, query.getValue("backendId"));
+            reply(response, callback, 200, server.codec().pullResponse(page));
+        } catch (StoreHub.BackendIdMismatchException e) {
+            ObjectNode body = WireCodec.error(e.error);
+            body.put("code", "backend-id-mismatch");
+            reply(response, callback, 409, body);
+        }
+    }
+
+    private static ObjectNode error(String code, String message) {
+        return JSON.createObjectNode().put("code", code).put("message", message);
+    }
+
+    private static void reply(Response response, Callback callback, int status, JsonNode body) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        Content.Sink.write(response, true, body.toString(), callback);
+    }
+}

@@ -1,0 +1,237 @@
+package io.livesync.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.livesync.core.Event;
+import io.livesync.core.backend.Arbitration;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * The scale-out event store: PostgreSQL through a HikariCP pool, shared by any number of server instances.
+ * Arbitration locks the store's head row ({@code SELECT ... FOR UPDATE}) for the transaction that checks, appends and
+ * advances the head, so exactly one of several concurrent pushers wins per head, whichever instance it reached.
+ * Each accepted batch is announced with {@code pg_notify} in the same transaction (delivered only if it commits);
+ * every instance LISTENs on a dedicated connection and publishes the new events to its own live pulls.
+ * Tables live in {@code schema} (created or migrated on start), so tests and tenants can be isolated.
+ */
+public final class PostgresEventStore implements EventStore {
+
+    private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,40}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String url;
+    private final String schema;
+    private final String channel;
+    private final HikariDataSource pool;
+    private final List<RemoteAdvanceListener> listeners = new CopyOnWriteArrayList<>();
+    private final Thread listenerThread;
+    private volatile boolean closed;
+
+    public PostgresEventStore(String jdbcUrl, String schema) {
+        if (!SCHEMA.matcher(schema).matches()) {
+            throw new IllegalArgumentException("postgres schema must match [a-z_][a-z0-9_]{0,40}, got \"" + schema + "\"");
+        }
+        this.url = jdbcUrl;
+        this.schema = schema;
+        this.channel = "livesync_" + schema;
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setMaximumPoolSize(8);
+        config.setPoolName("livesync-" + schema);
+        config.setConnectionInitSql("SET search_path TO " + schema);
+        try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+            st.execute("SET search_path TO " + schema);
+            st.execute("CREATE TABLE IF NOT EXISTS ls_server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            st.execute("INSERT INTO ls_server_meta VALUES ('format_version', '1') ON CONFLICT DO NOTHING");
+            st.execute("CREATE TABLE IF NOT EXISTS stores (store_id TEXT PRIMARY KEY, head BIGINT NOT NULL, "
+                    + "backend_id TEXT NOT NULL)");
+            st.execute("CREATE TABLE IF NOT EXISTS events (store_id TEXT NOT NULL, seq BIGINT NOT NULL, "
+                    + "parent BIGINT NOT NULL, name TEXT NOT NULL, args TEXT, client_id TEXT NOT NULL, "
+                    + "session_id TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (store_id, seq))");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare PostgreSQL at " + jdbcUrl + " (schema " + schema + "): "
+                    + e.getMessage(), e);
+        }
+        this.pool = new HikariDataSource(config);
+        this.listenerThread = Thread.ofVirtual().name("livesync-pg-listen-" + schema).start(this::listen);
+    }
+
+    @Override
+    public StoreMeta meta(String storeId) {
+        try (Connection c = pool.getConnection()) {
+            return ensureStore(c, storeId, false);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read store " + storeId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static StoreMeta ensureStore(Connection c, String storeId, boolean forUpdate) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO stores VALUES (?, 0, ?) ON CONFLICT (store_id) DO NOTHING")) {
+            insert.setString(1, storeId);
+            insert.setString(2, UUID.randomUUID().toString());
+            insert.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT head, backend_id FROM stores WHERE store_id = ?"
+                + (forUpdate ? " FOR UPDATE" : ""))) {
+            ps.setString(1, storeId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new StoreMeta(rs.getLong(1), rs.getString(2));
+            }
+        }
+    }
+
+    @Override
+    public AppendOutcome append(String storeId, List<Event> batch, String createdAt) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                StoreMeta meta = ensureStore(c, storeId, true); // the row lock serializes all instances
+                AppendOutcome outcome = switch (Arbitration.check(meta.head(), batch)) {
+                    case Arbitration.Verdict.ServerAhead a -> new AppendOutcome.ServerAhead(a.head(), a.providedParent());
+                    case Arbitration.Verdict.Invalid i -> new AppendOutcome.Invalid(i.problem());
+                    case Arbitration.Verdict.Accept accept -> {
+                        if (!batch.isEmpty()) {
+                            insert(c, storeId, batch, createdAt);
+                            try (PreparedStatement head = c.prepareStatement(
+                                    "UPDATE stores SET head = ? WHERE store_id = ?");
+                                    PreparedStatement notify = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+                                head.setLong(1, accept.newHead());
+                                head.setString(2, storeId);
+                                head.executeUpdate();
+                                notify.setString(1, channel);
+                                notify.setString(2, accept.newHead() + " " + storeId);
+                                notify.executeQuery().close();
+                            }
+                        }
+                        yield new AppendOutcome.Accepted(accept.newHead());
+                    }
+                };
+                c.commit();
+                return outcome;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("append to " + storeId + " failed, nothing stored: " + e.getMessage(), e);
+        }
+    }
+
+    private static void insert(Connection c, String storeId, List<Event> batch, String createdAt) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (Event e : batch) {
+                ps.setString(1, storeId);
+                ps.setLong(2, e.seq().global());
+                ps.setLong(3, e.parent().global());
+                ps.setString(4, e.name());
+                try {
+                    ps.setString(5, e.args().isMissingNode() ? null : JSON.writeValueAsString(e.args()));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                    throw new IllegalArgumentException("cannot encode args of " + e.seq(), ex);
+                }
+                ps.setString(6, e.clientId());
+                ps.setString(7, e.sessionId());
+                ps.setString(8, createdAt);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    @Override
+    public List<Event> read(String storeId, long after, long upTo, int limit) {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT seq, parent, name, args, client_id, session_id, created_at FROM events "
+                        + "WHERE store_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?")) {
+            ps.setString(1, storeId);
+            ps.setLong(2, after);
+            ps.setLong(3, upTo);
+            ps.setInt(4, limit);
+            return SqliteEventStore.readEvents(ps);
+        } catch (SQLException e) {
+            throw new IllegalStateException("read of " + storeId + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public long eventCount() {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COALESCE(SUM(head), 0) FROM stores")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public void onRemoteAdvance(RemoteAdvanceListener listener) {
+        listeners.add(listener);
+    }
+
+    /** LISTENs on a dedicated connection; reconnects after failures (logged), so announcements resume. */
+    private void listen() {
+        while (!closed) {
+            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+                st.execute("LISTEN " + channel);
+                PGConnection pg = c.unwrap(PGConnection.class);
+                while (!closed) {
+                    PGNotification[] notifications = pg.getNotifications(500);
+                    if (notifications == null) {
+                        continue;
+                    }
+                    for (PGNotification n : notifications) {
+                        String payload = n.getParameter();
+                        int space = payload.indexOf(' ');
+                        long head = Long.parseLong(payload.substring(0, space));
+                        String storeId = payload.substring(space + 1);
+                        for (RemoteAdvanceListener listener : listeners) {
+                            listener.advanced(storeId, head);
+                        }
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (!closed) {
+                    System.err.println("livesync: PostgreSQL LISTEN connection failed, retrying in 1 s: " + e);
+                    try {
+                        Thread.sleep(1000); // reconnect backoff
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "postgresql:" + url.replaceAll("password=[^&]*", "password=***") + " schema=" + schema;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        pool.close();
+        try {
+            listenerThread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

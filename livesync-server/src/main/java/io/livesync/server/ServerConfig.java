@@ -1,0 +1,233 @@
+package io.livesync.server;
+
+import io.livesync.core.wire.WireLimits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Immutable configuration of a {@link SyncServer}, built with {@link #builder()}; setters fail fast with a message
+ * naming the bad value.
+ */
+public final class ServerConfig {
+
+    private final String host;
+    private final int port;
+    private final Path dataDir;
+    private final String postgresUrl;
+    private final String postgresSchema;
+    private final Map<String, String> tokens;
+    private final boolean insecureNoAuth;
+    private final WireLimits limits;
+    private final int maxLiveSubscribersPerStore;
+    private final int maxQueuedFramesPerConnection;
+    private final Path logFile;
+    private final String nodeId;
+
+    private ServerConfig(Builder b) {
+        this.host = b.host;
+        this.port = b.port;
+        this.dataDir = b.dataDir;
+        this.postgresUrl = b.postgresUrl;
+        this.postgresSchema = b.postgresSchema;
+        this.tokens = Map.copyOf(b.tokens);
+        this.insecureNoAuth = b.insecureNoAuth;
+        this.limits = b.limits;
+        this.maxLiveSubscribersPerStore = b.maxLiveSubscribersPerStore;
+        this.maxQueuedFramesPerConnection = b.maxQueuedFramesPerConnection;
+        this.logFile = b.logFile;
+        this.nodeId = b.nodeId;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** A PostgreSQL JDBC URL, or null for the embedded SQLite store. */
+    public String postgresUrl() {
+        return postgresUrl;
+    }
+
+    public String postgresSchema() {
+        return postgresSchema;
+    }
+
+    public boolean insecureNoAuth() {
+        return insecureNoAuth;
+    }
+
+    public WireLimits limits() {
+        return limits;
+    }
+
+    public int maxLiveSubscribersPerStore() {
+        return maxLiveSubscribersPerStore;
+    }
+
+    public int maxQueuedFramesPerConnection() {
+        return maxQueuedFramesPerConnection;
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** The token a store requires: its own, else the {@code *} default; null when none is configured. */
+    public String tokenFor(String storeId) {
+        String token = tokens.get(storeId);
+        return token != null ? token : tokens.get("*");
+    }
+
+    /**
+     * Parses token lines {@code storeId=token} ({@code *=token} for every other store); blank lines and {@code #}
+     * comments are ignored. Used for files ({@code --tokens FILE}) and the {@code LIVESYNC_TOKENS} variable (lines or
+     * {@code ;}-separated).
+     */
+    public static Map<String, String> parseTokens(String source, String text) {
+        Map<String, String> tokens = new LinkedHashMap<>();
+        List<String> lines = text.contains("\n") ? text.lines().toList() : List.of(text.split(";"));
+        int n = 0;
+        for (String raw : lines) {
+            n++;
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0 || eq == line.length() - 1) {
+                throw new IllegalArgumentException(source + " line " + n + ": expected storeId=token (or *=token), got \""
+                        + line + "\"");
+            }
+            tokens.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+        }
+        return tokens;
+    }
+
+    public static Map<String, String> readTokens(Path file) {
+        try {
+            return parseTokens(file.toString(), Files.readString(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the tokens file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Builder of {@link ServerConfig}. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 8787;
+        private Path dataDir = Path.of("livesync-data");
+        private String postgresUrl;
+        private String postgresSchema = "livesync";
+        private final Map<String, String> tokens = new LinkedHashMap<>();
+        private boolean insecureNoAuth;
+        private WireLimits limits = WireLimits.DEFAULT;
+        private int maxLiveSubscribersPerStore = 1000;
+        private int maxQueuedFramesPerConnection = 10_000;
+        private Path logFile;
+        private String nodeId = "server";
+
+        private Builder() {}
+
+        public Builder host(String h) {
+            this.host = Objects.requireNonNull(h, "host");
+            return this;
+        }
+
+        /** 0 picks a free port. */
+        public Builder port(int p) {
+            if (p < 0 || p > 65535) {
+                throw new IllegalArgumentException("port must be in [0, 65535], got " + p);
+            }
+            this.port = p;
+            return this;
+        }
+
+        public Builder dataDir(Path d) {
+            this.dataDir = Objects.requireNonNull(d, "dataDir");
+            return this;
+        }
+
+        public Builder postgres(String jdbcUrl, String schema) {
+            if (jdbcUrl != null && !jdbcUrl.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("--postgres must be a jdbc:postgresql: URL, got \"" + jdbcUrl + "\"");
+            }
+            this.postgresUrl = jdbcUrl;
+            this.postgresSchema = Objects.requireNonNull(schema, "schema");
+            return this;
+        }
+
+        public Builder tokens(Map<String, String> t) {
+            t.forEach((store, token) -> {
+                if (token == null || token.isBlank()) {
+                    throw new IllegalArgumentException("the token of store \"" + store + "\" is empty");
+                }
+            });
+            this.tokens.putAll(t);
+            return this;
+        }
+
+        public Builder insecureNoAuth(boolean off) {
+            this.insecureNoAuth = off;
+            return this;
+        }
+
+        public Builder limits(WireLimits l) {
+            this.limits = Objects.requireNonNull(l, "limits");
+            return this;
+        }
+
+        public Builder maxLiveSubscribersPerStore(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxLiveSubscribersPerStore must be >= 1, got " + n);
+            }
+            this.maxLiveSubscribersPerStore = n;
+            return this;
+        }
+
+        public Builder maxQueuedFramesPerConnection(int n) {
+            if (n < 16) {
+                throw new IllegalArgumentException("maxQueuedFramesPerConnection must be >= 16, got " + n);
+            }
+            this.maxQueuedFramesPerConnection = n;
+            return this;
+        }
+
+        public Builder logFile(Path f) {
+            this.logFile = f;
+            return this;
+        }
+
+        public Builder nodeId(String id) {
+            this.nodeId = Objects.requireNonNull(id, "nodeId");
+            return this;
+        }
+
+        public ServerConfig build() {
+            if (!insecureNoAuth && tokens.isEmpty()) {
+                throw new IllegalStateException("no store tokens are configured: give --tokens FILE or LIVESYNC_TOKENS "
+                        + "(lines storeId=token, *=token for all stores), or --insecure-no-auth for local play");
+            }
+            return new ServerConfig(this);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.livesync.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The server's structured log: one JSON object per line ({@code ts, level, node, event, ...fields}), the same shape as
+ * the clients' logs so that {@code livesync diagnose} reads them together. Written to a file, or to stderr.
+ */
+public final class ServerLog implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Writer file;
+    private final PrintStream stream;
+    private final String node;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private ServerLog(Writer file, PrintStream stream, String node) {
+        this.file = file;
+        this.stream = stream;
+        this.node = node;
+    }
+
+    public static ServerLog toFile(Path path, String node) {
+        try {
+            if (path.getParent() != null) {
+                Files.createDirectories(path.getParent());
+            }
+            return new ServerLog(Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND), null, node);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open server log " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static ServerLog toStderr(String node) {
+        return new ServerLog(null, System.err, node);
+    }
+
+    public static ServerLog discard() {
+        return new ServerLog(null, null, "server");
+    }
+
+    /** Writes one line; {@code keyValues} alternate names and values (null values are left out). */
+    public void write(String level, String event, Object... keyValues) {
+        if (file == null && stream == null) {
+            return;
+        }
+        ObjectNode line = JSON.createObjectNode();
+        line.put("ts", Instant.now().toString());
+        line.put("level", level);
+        line.put("node", node);
+        line.put("event", event);
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            if (keyValues[i + 1] != null) {
+                line.set((String) keyValues[i], JSON.valueToTree(keyValues[i + 1]));
+            }
+        }
+        String text = line.toString();
+        lock.lock();
+        try {
+            if (file != null) {
+                file.write(text);
+                file.write('\n');
+                file.flush();
+            } else {
+                stream.println(text);
+            }
+        } catch (IOException e) {
+            System.err.println("livesync: cannot write the server log: " + e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException e) {
+                System.err.println("livesync: cannot close the server log: " + e);
+            }
+        }
+    }
+}

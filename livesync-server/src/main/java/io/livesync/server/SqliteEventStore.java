@@ -1,0 +1,237 @@
+package io.livesync.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import io.livesync.core.Event;
+import io.livesync.core.EventMeta;
+import io.livesync.core.EventSeq;
+import io.livesync.core.backend.Arbitration;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The embedded default: ONE SQLite file ({@code <data>/livesync-server.db}) with a store column, WAL mode. One writer
+ * connection (behind a lock, so appends of all stores are serialized, which SQLite requires anyway) and one reader
+ * connection for catch-ups, so long backfills do not block pushes. Heads are cached in memory: this process is the
+ * only writer of the file.
+ */
+public final class SqliteEventStore implements EventStore {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final Connection writer;
+    private final Connection reader;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final Map<String, StoreMeta> metas = new HashMap<>();
+    private long eventCount;
+
+    public SqliteEventStore(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            this.file = dataDir.resolve("livesync-server.db").toAbsolutePath();
+            this.writer = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement st = writer.createStatement()) {
+                st.executeQuery("SELECT count(*) FROM sqlite_master").close();
+                st.execute("PRAGMA journal_mode=WAL");
+                st.execute("PRAGMA synchronous=NORMAL");
+                st.execute("PRAGMA busy_timeout=5000");
+                st.execute("CREATE TABLE IF NOT EXISTS ls_server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+                st.execute("INSERT OR IGNORE INTO ls_server_meta VALUES ('format_version', '1')");
+                st.execute("CREATE TABLE IF NOT EXISTS stores (store_id TEXT PRIMARY KEY, head INTEGER NOT NULL, "
+                        + "backend_id TEXT NOT NULL)");
+                st.execute("CREATE TABLE IF NOT EXISTS events (store_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+                        + "parent INTEGER NOT NULL, name TEXT NOT NULL, args TEXT, client_id TEXT NOT NULL, "
+                        + "session_id TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (store_id, seq)) WITHOUT ROWID");
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM events")) {
+                    rs.next();
+                    eventCount = rs.getLong(1);
+                }
+            }
+            this.reader = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement st = reader.createStatement()) {
+                st.execute("PRAGMA busy_timeout=5000");
+            }
+        } catch (java.io.IOException | SQLException e) {
+            throw new IllegalStateException("cannot open the server database in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public StoreMeta meta(String storeId) {
+        writeLock.lock();
+        try {
+            return metaLocked(storeId);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read store " + storeId + ": " + e.getMessage(), e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private StoreMeta metaLocked(String storeId) throws SQLException {
+        StoreMeta cached = metas.get(storeId);
+        if (cached != null) {
+            return cached;
+        }
+        try (PreparedStatement ps = writer.prepareStatement("SELECT head, backend_id FROM stores WHERE store_id = ?")) {
+            ps.setString(1, storeId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    StoreMeta meta = new StoreMeta(rs.getLong(1), rs.getString(2));
+                    metas.put(storeId, meta);
+                    return meta;
+                }
+            }
+        }
+        StoreMeta created = new StoreMeta(0, UUID.randomUUID().toString());
+        try (PreparedStatement ps = writer.prepareStatement("INSERT INTO stores VALUES (?, 0, ?)")) {
+            ps.setString(1, storeId);
+            ps.setString(2, created.backendId());
+            ps.executeUpdate();
+        }
+        metas.put(storeId, created);
+        return created;
+    }
+
+    @Override
+    public AppendOutcome append(String storeId, List<Event> batch, String createdAt) {
+        writeLock.lock();
+        try {
+            StoreMeta meta = metaLocked(storeId);
+            switch (Arbitration.check(meta.head(), batch)) {
+                case Arbitration.Verdict.ServerAhead ahead -> {
+                    return new AppendOutcome.ServerAhead(ahead.head(), ahead.providedParent());
+                }
+                case Arbitration.Verdict.Invalid invalid -> {
+                    return new AppendOutcome.Invalid(invalid.problem());
+                }
+                case Arbitration.Verdict.Accept accept -> {
+                    if (batch.isEmpty()) {
+                        return new AppendOutcome.Accepted(meta.head());
+                    }
+                    writer.setAutoCommit(false);
+                    try (PreparedStatement insert = writer.prepareStatement(
+                            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                            PreparedStatement head = writer.prepareStatement(
+                                    "UPDATE stores SET head = ? WHERE store_id = ?")) {
+                        for (Event e : batch) {
+                            insert.setString(1, storeId);
+                            insert.setLong(2, e.seq().global());
+                            insert.setLong(3, e.parent().global());
+                            insert.setString(4, e.name());
+                            insert.setString(5, e.args().isMissingNode() ? null : JSON.writeValueAsString(e.args()));
+                            insert.setString(6, e.clientId());
+                            insert.setString(7, e.sessionId());
+                            insert.setString(8, createdAt);
+                            insert.addBatch();
+                        }
+                        insert.executeBatch();
+                        head.setLong(1, accept.newHead());
+                        head.setString(2, storeId);
+                        head.executeUpdate();
+                        writer.commit();
+                    } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+                        writer.rollback();
+                        throw new IllegalStateException("append to " + storeId + " failed, nothing stored: "
+                                + e.getMessage(), e);
+                    } finally {
+                        writer.setAutoCommit(true);
+                    }
+                    metas.put(storeId, new StoreMeta(accept.newHead(), meta.backendId()));
+                    eventCount += batch.size();
+                    return new AppendOutcome.Accepted(accept.newHead());
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("append to " + storeId + " failed: " + e.getMessage(), e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public List<Event> read(String storeId, long after, long upTo, int limit) {
+        readLock.lock();
+        try (PreparedStatement ps = reader.prepareStatement("SELECT seq, parent, name, args, client_id, session_id, "
+                + "created_at FROM events WHERE store_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?")) {
+            ps.setString(1, storeId);
+            ps.setLong(2, after);
+            ps.setLong(3, upTo);
+            ps.setInt(4, limit);
+            return readEvents(ps);
+        } catch (SQLException e) {
+            throw new IllegalStateException("read of " + storeId + " failed: " + e.getMessage(), e);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    static List<Event> readEvents(PreparedStatement ps) throws SQLException {
+        List<Event> events = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String args = rs.getString(4);
+                JsonNode metadata = JsonNodeFactory.instance.objectNode().put("_tag", "SyncMessage.SyncMetadata")
+                        .put("createdAt", rs.getString(7));
+                events.add(new Event(EventSeq.ofGlobal(rs.getLong(1)), EventSeq.ofGlobal(rs.getLong(2)),
+                        rs.getString(3), args == null ? MissingNode.getInstance() : parse(args), rs.getString(5),
+                        rs.getString(6), new EventMeta(metadata)));
+            }
+        }
+        return events;
+    }
+
+    static JsonNode parse(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("corrupt args in the server database: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    @Override
+    public long eventCount() {
+        writeLock.lock();
+        try {
+            return eventCount;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "sqlite:" + file;
+    }
+
+    @Override
+    public void close() {
+        writeLock.lock();
+        readLock.lock();
+        try {
+            writer.close();
+            reader.close();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot close " + file + ": " + e.getMessage(), e);
+        } finally {
+            readLock.unlock();
+            writeLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package io.livesync.server;
+
+import io.livesync.core.Event;
+import io.livesync.core.PageInfo;
+import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireFrames.BackendIdMismatchError;
+import io.livesync.core.wire.WireFrames.PullResponse;
+import io.livesync.core.wire.WireFrames.ServerAheadError;
+import io.livesync.core.wire.WireFrames.WireError;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The ordering authority of one server instance: per store, push arbitration (through the {@link EventStore}) and
+ * publication to live pulls as ONE step under the store's lock, and pulls whose catch-up and live phases join with no
+ * gap and no duplicate.
+ *
+ * <p>Invariant: {@code publishedHead} is the highest event every live subscriber has been given (or will be, from its
+ * buffer); publication always continues from it, reading from the database whatever another instance appended, so
+ * every live pull sees the store's events exactly once, in order. A catch-up registers under the lock with
+ * {@code upTo = publishedHead}, streams {@code (cursor, upTo]} outside the lock, and buffers live batches meanwhile.
+ */
+final class StoreHub {
+
+    /** Where a pull's pages go. Calls never block (the connection queues them). */
+    interface Sink {
+        void page(PullResponse response);
+
+        void failed(WireError error);
+
+        void ended();
+    }
+
+    /** The outcome of a push. */
+    sealed interface PushResult {
+        record Accepted(long newHead) implements PushResult {}
+
+        record Rejected(WireError error, String reason) implements PushResult {}
+    }
+
+    /** Thrown when a store already has its maximum of live pulls; the caller sheds the client by closing its socket. */
+    static final class TooManySubscribers extends RuntimeException {
+        TooManySubscribers(String storeId, int max) {
+            super("store " + storeId + " already has " + max + " live pulls (maxLiveSubscribersPerStore)");
+        }
+    }
+
+    private final EventStore store;
+    private final Metrics metrics;
+    private final ServerLog log;
+    private final int pageSize;
+    private final int maxSubscribersPerStore;
+    private final ConcurrentHashMap<String, StoreState> stores = new ConcurrentHashMap<>();
+
+    private static final class StoreState {
+        final ReentrantLock lock = new ReentrantLock();
+        final List<Subscription> live = new CopyOnWriteArrayList<>();
+        final String backendId;
+        long publishedHead;
+
+        StoreState(EventStore.StoreMeta meta) {
+            this.backendId = meta.backendId();
+            this.publishedHead = meta.head();
+        }
+    }
+
+    /** A running pull. */
+    final class Subscription {
+        private final String storeId;
+        private final Sink sink;
+        private final List<List<Event>> buffered = new ArrayList<>();
+        private boolean catchingUp = true;
+        private volatile boolean cancelled;
+
+        Subscription(String storeId, Sink sink) {
+            this.storeId = storeId;
+            this.sink = sink;
+        }
+
+        void cancel() {
+            if (cancelled) {
+                return;
+            }
+            cancelled = true;
+            StoreState st = stores.get(storeId);
+            if (st != null && st.live.remove(this)) {
+                metrics.liveSubscribers.decrementAndGet();
+            }
+        }
+    }
+
+    StoreHub(EventStore store, Metrics metrics, ServerLog log, int pageSize, int maxSubscribersPerStore) {
+        this.store = store;
+        this.metrics = metrics;
+        this.log = log;
+        this.pageSize = pageSize;
+        this.maxSubscribersPerStore = maxSubscribersPerStore;
+        store.onRemoteAdvance(this::remoteAdvance);
+    }
+
+    private StoreState state(String storeId) {
+        return stores.computeIfAbsent(storeId, id -> new StoreState(store.meta(id)));
+    }
+
+    String backendId(String storeId) {
+        return state(storeId).backendId;
+    }
+
+    long head(String storeId) {
+        return store.meta(storeId).head();
+    }
+
+    PushResult push(String storeId, List<Event> batch, String backendId) {
+        StoreState st = state(storeId);
+        if (backendId != null && !backendId.equals(st.backendId)) {
+            return new PushResult.Rejected(new BackendIdMismatchError(st.backendId, backendId), "backend-id-mismatch");
+        }
+        if (batch.isEmpty()) {
+            return new PushResult.Accepted(st.publishedHead);
+        }
+        st.lock.lock();
+        try {
+            String createdAt = Instant.now().toString();
+            return switch (store.append(storeId, batch, createdAt)) {
+                case EventStore.AppendOutcome.Accepted accepted -> {
+                    List<Event> stored = new ArrayList<>(batch.size());
+                    for (Event e : batch) {
+                        stored.add(new Event(e.seq(), e.parent(), e.name(), e.args(), e.clientId(), e.sessionId(),
+                                new io.livesync.core.EventMeta(com.fasterxml.jackson.databind.node.JsonNodeFactory
+                                        .instance.objectNode().put("_tag", "SyncMessage.SyncMetadata")
+                                        .put("createdAt", createdAt))));
+                    }
+                    publishLocked(storeId, st, accepted.newHead(), stored);
+                    yield new PushResult.Accepted(accepted.newHead());
+                }
+                case EventStore.AppendOutcome.ServerAhead ahead -> {
+                    publishLocked(storeId, st, ahead.head(), null); // another instance may have advanced it
+                    yield new PushResult.Rejected(new ServerAheadError(ahead.head(), ahead.providedParent()),
+                            "server-ahead");
+                }
+                case EventStore.AppendOutcome.Invalid invalid -> new PushResult.Rejected(
+                        WireCodec.typedError("invalid-batch", invalid.problem()), "invalid-batch");
+            };
+        } finally {
+            st.lock.unlock();
+        }
+    }
+
+    /** Delivers every event up to {@code head} that this instance has not published yet, in order. */
+    private void publishLocked(String storeId, StoreState st, long head, List<Event> knownBatch) {
+        if (head <= st.publishedHead) {
+            return;
+        }
+        List<Event> events;
+        if (knownBatch != null && knownBatch.getFirst().parent().global() == st.publishedHead) {
+            events = knownBatch;
+        } else {
+            events = new ArrayList<>();
+            long from = st.publishedHead;
+            while (from < head) {
+                List<Event> page = store.read(storeId, from, head, 1000);
+                if (page.isEmpty()) {
+                    break;
+                }
+                events.addAll(page);
+                from = page.getLast().seq().global();
+            }
+        }
+        if (events.isEmpty()) {
+            return;
+        }
+        for (Subscription sub : st.live) {
+            if (sub.catchingUp) {
+                sub.buffered.add(events);
+            } else {
+                deliver(sub, events, st.backendId);
+            }
+        }
+        st.publishedHead = events.getLast().seq().global();
+    }
+
+    private void deliver(Subscription sub, List<Event> events, String backendId) {
+        for (int from = 0; from < events.size(); from += pageSize) {
+            sub.sink.page(new PullResponse(events.subList(from, Math.min(events.size(), from + pageSize)),
+                    PageInfo.NO_MORE, backendId));
+        }
+    }
+
+    private void remoteAdvance(String storeId, long head) {
+        StoreState st = stores.get(storeId);
+        if (st == null) {
+            return; // nobody here follows this store
+        }
+        st.lock.lock();
+        try {
+            publishLocked(storeId, st, head, null);
+        } catch (RuntimeException e) {
+            log.write("ERROR", "publish-failed", "store", storeId, "error", e.toString());
+        } finally {
+            st.lock.unlock();
+        }
+    }
+
+    /** One non-live page after {@code cursor} (the HTTP pull): at most a page of events, and how many remain. */
+    PullResponse page(String storeId, long cursor, String cursorBackendId) {
+        StoreState st = state(storeId);
+        if (cursor > 0 && cursorBackendId != null && !cursorBackendId.equals(st.backendId)) {
+            throw new BackendIdMismatchException(new BackendIdMismatchError(st.backendId, cursorBackendId));
+        }
+        long head = store.meta(storeId).head();
+        List<Event> events = cursor >= head ? List.of() : store.read(storeId, cursor, head, pageSize);
+        long last = events.isEmpty() ? cursor : events.getLast().seq().global();
+        long remaining = Math.max(0, head - last);
+        return new PullResponse(events, remaining == 0 ? PageInfo.NO_MORE : new PageInfo.MoreKnown(remaining),
+                st.backendId);
+    }
+
+    /** A pull whose cursor carries another backend id. */
+    static final class BackendIdMismatchException extends RuntimeException {
+        final BackendIdMismatchError error;
+
+        BackendIdMismatchException(BackendIdMismatchError error) {
+            super("backend id mismatch: server " + error.expected() + ", client " + error.received());
+            this.error = error;
+        }
+    }
+
+    /**
+     * Starts a pull: catch-up pages of events after {@code cursor}, then (if live) every accepted batch. Runs the
+     * catch-up on the calling thread. A backend id mismatch fails the pull; a live pull is never ended.
+     *
+     * @throws TooManySubscribers when the store is at its live-pull limit
+     */
+    Subscription subscribe(String storeId, long cursor, String cursorBackendId, boolean live, Sink sink) {
+        StoreState st = state(storeId);
+        Subscription sub = new Subscription(storeId, sink);
+        if (cursor > 0 && cursorBackendId != null && !cursorBackendId.equals(st.backendId)) {
+            sink.failed(new BackendIdMismatchError(st.backendId, cursorBackendId));
+            return sub;
+        }
+        long upTo;
+        st.lock.lock();
+        try {
+            if (live) {
+                if (st.live.size() >= maxSubscribersPerStore) {
+                    throw new TooManySubscribers(storeId, maxSubscribersPerStore);
+                }
+                st.live.add(sub);
+                metrics.liveSubscribers.incrementAndGet();
+            }
+            // another instance may have appended since this state was loaded: publish up to the stored head first
+            publishLocked(storeId, st, store.meta(storeId).head(), null);
+            upTo = st.publishedHead;
+        } finally {
+            st.lock.unlock();
+        }
+        if (cursor > upTo) {
+            // The client claims events this store does not have: the store was restored from an older copy
+            // without a new backend id (LIVESTORE-WS-PROTOCOL §5 pitfall 6). Say so; never pretend all is well.
+            log.write("ERROR", "pull-cursor-ahead", "store", storeId, "cursor", cursor, "head", upTo);
+            sub.cancel();
+            sink.failed(WireCodec.typedError("cursor-ahead", "cursor " + cursor + " is beyond the head " + upTo
+                    + " of store " + storeId));
+            return sub;
+        }
+        long from = cursor;
+        boolean sentAny = false;
+        while (from < upTo && !sub.cancelled) {
+            List<Event> page = store.read(storeId, from, upTo, pageSize);
+            if (page.isEmpty()) {
+                break;
+            }
+            from = page.getLast().seq().global();
+            long remaining = upTo - from;
+            sink.page(new PullResponse(page, remaining == 0 ? PageInfo.NO_MORE : new PageInfo.MoreKnown(remaining),
+                    st.backendId));
+            sentAny = true;
+        }
+        if (!sentAny && !sub.cancelled) {
+            sink.page(new PullResponse(List.of(), PageInfo.NO_MORE, st.backendId)); // always at least one page
+        }
+        st.lock.lock();
+        try {
+            for (List<Event> batch : sub.buffered) {
+                deliver(sub, batch, st.backendId);
+            }
+            sub.buffered.clear();
+            sub.catchingUp = false;
+        } finally {
+            st.lock.unlock();
+        }
+        if (!live) {
+            sink.ended();
+        }
+        return sub;
+    }
+}

@@ -1,0 +1,275 @@
+package io.livesync.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.livesync.core.wire.WireCodec;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.api.StatusCode;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+
+/**
+ * The livesync sync server: LiveStore 0.4's WebSocket protocol at {@code /sync} and {@code /sync/{storeId}}, plain
+ * HTTP push/pull, {@code /health} and {@code /metrics}, over an {@link EventStore} (embedded SQLite by default,
+ * PostgreSQL for several instances). Start with {@link #start}; {@link #close} stops it gracefully: new pushes are
+ * refused, pushes in progress finish (an accepted push is never lost), then sockets close.
+ */
+public final class SyncServer implements AutoCloseable {
+
+    static final Pattern STORE_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ServerConfig config;
+    private final EventStore store;
+    private final StoreHub hub;
+    private final Metrics metrics = new Metrics();
+    private final ServerLog log;
+    private final WireCodec codec;
+    private final Server jetty;
+    private final List<WsConnection> connections = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pushesInProgress = new AtomicInteger();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private volatile PushFaults faults = PushFaults.NONE;
+
+    private SyncServer(ServerConfig config) {
+        this.config = config;
+        this.log = config.logFile() != null ? ServerLog.toFile(config.logFile(), config.nodeId())
+                : ServerLog.toStderr(config.nodeId());
+        this.codec = new WireCodec(config.limits());
+        this.store = config.postgresUrl() != null
+                ? new PostgresEventStore(config.postgresUrl(), config.postgresSchema())
+                : new SqliteEventStore(config.dataDir());
+        this.metrics.eventsStored(store::eventCount);
+        this.hub = new StoreHub(store, metrics, log, 100, config.maxLiveSubscribersPerStore());
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("livesync-http");
+        this.jetty = new Server(threads);
+        ServerConnector connector = new ServerConnector(jetty);
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        jetty.addConnector(connector);
+        ContextHandler context = new ContextHandler("/");
+        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(jetty, context, container -> {
+            // Jetty's own limit is a backstop well above ours, so that our codec can answer with a typed error
+            container.setMaxTextMessageSize(Math.max(4L * config.limits().maxFrameBytes(), 1 << 20));
+            container.setIdleTimeout(Duration.ofMinutes(5));
+            container.addMapping("/sync", (req, resp, callback) -> upgrade(req, resp, callback));
+            container.addMapping("/sync/*", (req, resp, callback) -> upgrade(req, resp, callback));
+        });
+        ws.setHandler(new HttpApi(this));
+        context.setHandler(ws);
+        jetty.setHandler(context);
+    }
+
+    /** Starts a server; returns once it listens. */
+    public static SyncServer start(ServerConfig config) {
+        SyncServer server = new SyncServer(config);
+        try {
+            server.jetty.start();
+        } catch (Exception e) {
+            server.store.close();
+            throw new IllegalStateException("cannot start the server on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage(), e);
+        }
+        if (config.insecureNoAuth()) {
+            server.log.write("WARN", "auth-disabled", "message",
+                    "--insecure-no-auth: ANY client can read and write ANY store. For local play only.");
+        }
+        server.log.write("INFO", "server-start", "url", server.httpUri().toString(), "store", server.store.describe());
+        return server;
+    }
+
+    private Object upgrade(org.eclipse.jetty.websocket.server.ServerUpgradeRequest req,
+            org.eclipse.jetty.websocket.server.ServerUpgradeResponse resp, org.eclipse.jetty.util.Callback callback) {
+        String path = req.getHttpURI().getPath();
+        Fields query = Request.extractQueryParameters(req);
+        String pathStore = path.startsWith("/sync/") ? path.substring("/sync/".length()) : null;
+        String queryStore = query.getValue("storeId");
+        String storeId = pathStore != null && !pathStore.isEmpty() ? pathStore : queryStore;
+        String remote = Request.getRemoteAddr(req) + ":" + Request.getRemotePort(req);
+        if (storeId == null || !STORE_ID.matcher(storeId).matches()
+                || (queryStore != null && pathStore != null && !pathStore.isEmpty() && !queryStore.equals(pathStore))) {
+            metrics.protocolError("bad-store-id");
+            log.write("WARN", "upgrade-refused", "remote", remote, "reason", "bad or conflicting store id",
+                    "path", path, "storeIdParam", queryStore);
+            Response.writeError(req, resp, callback, 400, "bad-store-id: the store id must be given as /sync/{storeId}"
+                    + " or ?storeId=, match [A-Za-z0-9_-]{1,128}, and agree when both are given");
+            return null;
+        }
+        JsonNode syncPayload = decodeSyncPayload(query.getValue("payload"));
+        if (!authorized(storeId, syncPayload)) {
+            metrics.authFailures.increment();
+            log.write("WARN", "auth-refused", "store", storeId, "remote", remote, "where", "upgrade");
+            Response.writeError(req, resp, callback, 401, "unauthorized: missing or wrong authToken for store "
+                    + storeId);
+            return null;
+        }
+        if (stopping.get()) {
+            Response.writeError(req, resp, callback, 503, "shutting-down");
+            return null;
+        }
+        return new WsConnection(this, storeId, remote);
+    }
+
+    /** The sync payload of the URL: percent-encoded twice by LiveStore's client (§1.1); Jetty decoded it once. */
+    static JsonNode decodeSyncPayload(String onceDecoded) {
+        if (onceDecoded == null) {
+            return null;
+        }
+        try {
+            return JSON.readTree(URLDecoder.decode(onceDecoded, StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /** Whether {@code syncPayload.authToken} is the store's token (always true with --insecure-no-auth). */
+    boolean authorized(String storeId, JsonNode syncPayload) {
+        if (config.insecureNoAuth()) {
+            return true;
+        }
+        String expected = config.tokenFor(storeId);
+        if (expected == null || syncPayload == null || !syncPayload.path("authToken").isTextual()) {
+            return false;
+        }
+        return constantTimeEquals(expected, syncPayload.get("authToken").textValue());
+    }
+
+    boolean authorizedBearer(String storeId, String authorization) {
+        if (config.insecureNoAuth()) {
+            return true;
+        }
+        String expected = config.tokenFor(storeId);
+        return expected != null && authorization != null && authorization.startsWith("Bearer ")
+                && constantTimeEquals(expected, authorization.substring("Bearer ".length()).strip());
+    }
+
+    private static boolean constantTimeEquals(String a, String b) {
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    boolean enterPush() {
+        pushesInProgress.incrementAndGet();
+        if (stopping.get()) {
+            pushesInProgress.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void exitPush() {
+        pushesInProgress.decrementAndGet();
+    }
+
+    void register(WsConnection c) {
+        connections.add(c);
+    }
+
+    void unregister(WsConnection c) {
+        connections.remove(c);
+    }
+
+    /** Installs fault injection (tests, {@code livesync server --fault}); logged loudly. */
+    public void faults(PushFaults f) {
+        this.faults = Objects.requireNonNull(f, "faults");
+        log.write("WARN", "faults-enabled", "message", "fault injection is ON: pushes may fail or lose their acks");
+    }
+
+    PushFaults faults() {
+        return faults;
+    }
+
+    /** Closes every open socket of {@code storeId} (tests: the server drops connections). */
+    public void dropConnections(String storeId) {
+        for (WsConnection c : connections) {
+            if (c.storeId().equals(storeId)) {
+                c.close(StatusCode.SERVER_ERROR, "dropped by the server");
+            }
+        }
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    ServerLog log() {
+        return log;
+    }
+
+    WireCodec codec() {
+        return codec;
+    }
+
+    StoreHub hub() {
+        return hub;
+    }
+
+    boolean isStopping() {
+        return stopping.get();
+    }
+
+    public EventStore eventStore() {
+        return store;
+    }
+
+    public int port() {
+        return ((ServerConnector) jetty.getConnectors()[0]).getLocalPort();
+    }
+
+    public URI httpUri() {
+        return URI.create("http://" + config.host() + ":" + port());
+    }
+
+    /** The WebSocket URL a client of {@code storeId} connects to. */
+    public URI wsUri(String storeId) {
+        return URI.create("ws://" + config.host() + ":" + port() + "/sync/" + storeId);
+    }
+
+    @Override
+    public void close() {
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
+        log.write("INFO", "server-stopping", "pushesInProgress", pushesInProgress.get());
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (pushesInProgress.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5); // bounded poll: pushes in progress finish and are acked before sockets close
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (WsConnection c : connections) {
+            c.close(StatusCode.SHUTDOWN, "server shutting down");
+        }
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            log.write("ERROR", "server-stop-failed", "error", e.toString());
+        }
+        store.close();
+        log.write("INFO", "server-stopped");
+        log.close();
+    }
+}

@@ -1,0 +1,309 @@
+package io.livesync.server;
+
+import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireException;
+import io.livesync.core.wire.WireFrames;
+import io.livesync.core.wire.WireFrames.ClientFrame;
+import io.livesync.core.wire.WireFrames.PullResponse;
+import io.livesync.core.wire.WireFrames.WireError;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.StatusCode;
+
+/**
+ * One client's WebSocket (LiveStore 0.4 protocol). Concurrency policy:
+ * <ul>
+ *   <li>Jetty's reader thread only parses frames; a {@code Ping} is answered by putting a {@code Pong} at the FRONT of
+ *       the outbound queue, so neither storage nor broadcasts can delay it (LIVESTORE-WS-PROTOCOL §5 pitfall 1).</li>
+ *   <li>Pushes and pulls run on their own virtual threads.</li>
+ *   <li>One writer virtual thread sends queued frames one at a time. A client whose queue exceeds
+ *       {@code maxQueuedFramesPerConnection} is shed by closing its socket; a live pull is never ended or failed.</li>
+ * </ul>
+ */
+public final class WsConnection implements Session.Listener.AutoDemanding {
+
+    private static final Pattern REQUEST_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]{1,40})\"");
+
+    private final SyncServer server;
+    private final String storeId;
+    private final String remote;
+    private final String pongText;
+    private final LinkedBlockingDeque<String> outbound = new LinkedBlockingDeque<>();
+    private final Map<String, PullHandle> pulls = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Session session;
+
+    /** A pull of this connection; Interrupt may arrive before its catch-up finished. */
+    private static final class PullHandle {
+        volatile boolean cancelled;
+        volatile StoreHub.Subscription subscription;
+
+        void cancel() {
+            cancelled = true;
+            StoreHub.Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
+        }
+    }
+
+    WsConnection(SyncServer server, String storeId, String remote) {
+        this.server = server;
+        this.storeId = storeId;
+        this.remote = remote;
+        this.pongText = server.codec().encode(new WireFrames.Pong());
+    }
+
+    @Override
+    public void onWebSocketOpen(Session s) {
+        this.session = s;
+        server.metrics().connectionsOpened.increment();
+        server.metrics().connectionsOpen.incrementAndGet();
+        server.register(this);
+        server.log().write("INFO", "connection-open", "store", storeId, "remote", remote);
+        Thread.ofVirtual().name("livesync-ws-writer").start(this::writeLoop);
+    }
+
+    @Override
+    public void onWebSocketText(String text) {
+        ClientFrame frame;
+        try {
+            frame = server.codec().parseClientFrame(text);
+        } catch (WireException e) {
+            protocolError(e, text);
+            return;
+        }
+        switch (frame) {
+            case WireFrames.Ping ping -> outbound.addFirst(pongText);
+            case WireFrames.Ack ack -> { /* flow control is not needed: chunks are small and queued */ }
+            case WireFrames.Interrupt interrupt -> {
+                PullHandle handle = pulls.remove(interrupt.requestId());
+                if (handle != null) {
+                    handle.cancel();
+                }
+            }
+            case WireFrames.Unknown unknown -> server.log().write("DEBUG", "unknown-frame", "store", storeId,
+                    "tag", unknown.tag());
+            case WireFrames.PullRequest pull -> Thread.ofVirtual().name("livesync-pull").start(() -> handlePull(pull));
+            case WireFrames.PushRequest push -> Thread.ofVirtual().name("livesync-push").start(() -> handlePush(push));
+        }
+    }
+
+    private void handlePush(WireFrames.PushRequest push) {
+        long start = System.nanoTime();
+        if (!server.enterPush()) {
+            exit(push.id(), WireCodec.typedError("shutting-down", "the server is stopping; retry on another instance"));
+            return;
+        }
+        try {
+            WireError refusal = checkRequest(push.storeId(), push.syncPayload());
+            if (refusal != null) {
+                server.metrics().pushRejected("refused");
+                exit(push.id(), refusal);
+                return;
+            }
+            PushFaults.Decision fault = server.faults().decide(storeId, push.batch());
+            if (fault.failBeforeStoring() != null) {
+                server.log().write("WARN", "fault-injected", "store", storeId, "fault", "fail-before-storing");
+                server.metrics().pushRejected("injected-fault");
+                exit(push.id(), fault.failBeforeStoring());
+                return;
+            }
+            StoreHub.PushResult result = server.hub().push(storeId, push.batch(), push.backendId());
+            switch (result) {
+                case StoreHub.PushResult.Accepted accepted -> {
+                    server.metrics().pushesAccepted.increment();
+                    server.metrics().eventsAccepted.add(push.batch().size());
+                    server.log().write("INFO", "push-accepted", "store", storeId, "remote", remote,
+                            "events", push.batch().size(), "head", accepted.newHead());
+                    if (fault.dropConnectionInsteadOfAck()) {
+                        server.log().write("WARN", "fault-injected", "store", storeId, "fault", "lost-ack-close",
+                                "head", accepted.newHead());
+                        close(StatusCode.SERVER_ERROR, "injected fault: lost ack");
+                    } else {
+                        send(server.codec().encode(new WireFrames.Exit(push.id(),
+                                new WireFrames.Success(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                                        .objectNode()))));
+                    }
+                }
+                case StoreHub.PushResult.Rejected rejected -> {
+                    server.metrics().pushRejected(rejected.reason());
+                    server.log().write("INFO", "push-rejected", "store", storeId, "remote", remote,
+                            "reason", rejected.reason(), "error", WireCodec.error(rejected.error()).toString());
+                    exit(push.id(), rejected.error());
+                }
+            }
+        } catch (RuntimeException e) {
+            server.metrics().pushRejected("storage-error");
+            server.log().write("ERROR", "push-failed", "store", storeId, "error", e.toString());
+            exit(push.id(), WireCodec.typedError("storage-error", "the push was not stored: " + e.getMessage()));
+        } finally {
+            server.metrics().pushLatency(System.nanoTime() - start);
+            server.exitPush();
+        }
+    }
+
+    private void handlePull(WireFrames.PullRequest pull) {
+        WireError refusal = checkRequest(pull.storeId(), pull.syncPayload());
+        if (refusal != null) {
+            exit(pull.id(), refusal);
+            return;
+        }
+        PullHandle handle = new PullHandle();
+        pulls.put(pull.id(), handle);
+        StoreHub.Sink sink = new StoreHub.Sink() {
+            @Override
+            public void page(PullResponse response) {
+                if (!handle.cancelled) {
+                    send(server.codec().encode(new WireFrames.Chunk(pull.id(), List.of(response))));
+                }
+            }
+
+            @Override
+            public void failed(WireError error) {
+                pulls.remove(pull.id());
+                exit(pull.id(), error);
+            }
+
+            @Override
+            public void ended() {
+                pulls.remove(pull.id());
+                send(server.codec().encode(new WireFrames.Exit(pull.id(), new WireFrames.Success(null))));
+            }
+        };
+        try {
+            long cursor = pull.cursor() == null ? 0 : pull.cursor();
+            StoreHub.Subscription sub = server.hub().subscribe(storeId, cursor, pull.cursorBackendId(), pull.live(), sink);
+            handle.subscription = sub;
+            if (handle.cancelled || closed.get()) {
+                sub.cancel();
+            }
+        } catch (StoreHub.TooManySubscribers e) {
+            server.metrics().shedConnections.increment();
+            server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason", e.getMessage());
+            close(StatusCode.TRY_AGAIN_LATER, "too-many-subscribers");
+        } catch (RuntimeException e) {
+            server.log().write("ERROR", "pull-failed", "store", storeId, "error", e.toString());
+            close(StatusCode.SERVER_ERROR, "storage-error"); // never fail a live pull: the client re-pulls
+        }
+    }
+
+    /** The request's store and token; null when both are fine. */
+    private WireError checkRequest(String requestStore, com.fasterxml.jackson.databind.JsonNode syncPayload) {
+        if (!storeId.equals(requestStore)) {
+            server.metrics().protocolError("wrong-store");
+            return WireCodec.typedError("wrong-store", "this connection is for store \"" + storeId
+                    + "\", the request names \"" + requestStore + "\"");
+        }
+        if (!server.authorized(storeId, syncPayload)) {
+            server.metrics().authFailures.increment();
+            server.log().write("WARN", "auth-refused", "store", storeId, "remote", remote, "where", "request");
+            return WireCodec.typedError("unauthorized", "missing or wrong authToken for store \"" + storeId + "\"");
+        }
+        return null;
+    }
+
+    private void protocolError(WireException e, String text) {
+        server.metrics().protocolError(e.code());
+        server.log().write("WARN", "protocol-error", "store", storeId, "remote", remote, "code", e.code(),
+                "message", e.getMessage());
+        String requestId = e.requestId();
+        if (requestId == null && e.code().equals("frame-too-large")) {
+            Matcher m = REQUEST_ID.matcher(text.substring(0, Math.min(text.length(), 512)));
+            requestId = m.find() ? m.group(1) : null;
+        }
+        if (requestId != null) {
+            exit(requestId, WireCodec.typedError(e.code(), e.getMessage()));
+        } else {
+            // Nothing to answer to: LiveStore's protocol has no connection-level error frame (and Defect is never
+            // sent), so the typed error travels as the close reason.
+            close(e.code().equals("frame-too-large") ? StatusCode.MESSAGE_TOO_LARGE : StatusCode.BAD_DATA,
+                    e.code() + ": " + e.getMessage());
+        }
+    }
+
+    private void exit(String requestId, WireError error) {
+        send(server.codec().encode(new WireFrames.Exit(requestId, new WireFrames.Failure(error))));
+    }
+
+    void send(String text) {
+        if (closed.get()) {
+            return;
+        }
+        if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
+            server.metrics().shedConnections.increment();
+            server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason",
+                    "more than " + server.config().maxQueuedFramesPerConnection() + " frames queued (slow consumer)");
+            close(StatusCode.TRY_AGAIN_LATER, "slow-consumer");
+            return;
+        }
+        outbound.addLast(text);
+    }
+
+    private void writeLoop() {
+        try {
+            while (!closed.get()) {
+                String text = outbound.poll(1, TimeUnit.SECONDS);
+                if (text == null) {
+                    continue;
+                }
+                Session s = session;
+                CompletableFuture<Void> sent = new CompletableFuture<>();
+                s.sendText(text, Callback.from(() -> sent.complete(null), sent::completeExceptionally));
+                sent.get(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            close(StatusCode.SERVER_ERROR, "send-failed");
+        }
+    }
+
+    /** Closes the socket (the client reconnects and re-pulls with its cursor). */
+    void close(int status, String reason) {
+        Session s = session;
+        if (s != null && s.isOpen()) {
+            String r = reason.length() > 120 ? reason.substring(0, 120) : reason;
+            s.close(status, r, Callback.NOOP);
+        }
+        shutdown();
+    }
+
+    private void shutdown() {
+        if (closed.compareAndSet(false, true)) {
+            for (PullHandle handle : pulls.values()) {
+                handle.cancel();
+            }
+            pulls.clear();
+            server.metrics().connectionsOpen.decrementAndGet();
+            server.unregister(this);
+        }
+    }
+
+    @Override
+    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+        server.log().write("INFO", "connection-close", "store", storeId, "remote", remote, "status", statusCode,
+                "reason", reason);
+        shutdown();
+        callback.succeed();
+    }
+
+    @Override
+    public void onWebSocketError(Throwable cause) {
+        server.log().write("WARN", "connection-error", "store", storeId, "remote", remote, "error", cause.toString());
+        shutdown();
+    }
+
+    String storeId() {
+        return storeId;
+    }
+}
