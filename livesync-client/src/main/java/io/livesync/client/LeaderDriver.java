@@ -39,7 +39,11 @@ import java.util.function.LongSupplier;
 final class LeaderDriver {
 
     private sealed interface Item {
-        record Input(LeaderInput input) implements Item {}
+        record Input(LeaderInput input, CompletableFuture<Void> processed) implements Item {
+            Input(LeaderInput input) {
+                this(input, null);
+            }
+        }
 
         record Push(SessionDriver session, long sessionPushId, List<Event> events) implements Item {}
 
@@ -163,7 +167,12 @@ final class LeaderDriver {
                         return;
                     }
                     case Item.Control control -> control.action().run();
-                    case Item.Input input -> handleSafely(input.input());
+                    case Item.Input input -> {
+                        handleSafely(input.input());
+                        if (input.processed() != null) {
+                            input.processed().complete(null);
+                        }
+                    }
                     case Item.Push push -> handleSafely(coalesce(push));
                 }
             }
@@ -284,8 +293,11 @@ final class LeaderDriver {
         try {
             pull = backend.pull(start.cursor(), start.backendId(), live, new SyncBackend.PullListener() {
                 @Override
-                public void page(List<Event> events, PageInfo pageInfo, String backendId) {
-                    post(new LeaderInput.PullPage(pullId, events, pageInfo, backendId));
+                public java.util.concurrent.CompletionStage<Void> page(List<Event> events, PageInfo pageInfo,
+                        String backendId) {
+                    CompletableFuture<Void> processed = new CompletableFuture<>();
+                    queue.add(new Item.Input(new LeaderInput.PullPage(pullId, events, pageInfo, backendId), processed));
+                    return processed;
                 }
 
                 @Override

@@ -242,9 +242,15 @@ public final class WebSocketSyncBackend implements SyncBackend {
         return done;
     }
 
+    /** Chunks read from the socket whose pages the leader has not processed yet; reading pauses at this many. */
+    private static final int READ_AHEAD_CHUNKS = 8;
+
     private final class Receiver implements WebSocket.Listener {
         private final long socketGeneration;
         private final StringBuilder partial = new StringBuilder();
+        private final java.util.concurrent.atomic.AtomicInteger unprocessed = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicBoolean readPaused = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile WebSocket current;
 
         Receiver(long socketGeneration) {
             this.socketGeneration = socketGeneration;
@@ -252,14 +258,28 @@ public final class WebSocketSyncBackend implements SyncBackend {
 
         @Override
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            current = ws;
             partial.append(data);
             if (last) {
                 String text = partial.toString();
                 partial.setLength(0);
                 onFrame(text);
             }
-            ws.request(1);
+            if (unprocessed.get() < READ_AHEAD_CHUNKS) {
+                ws.request(1);
+            } else {
+                readPaused.set(true); // resumed by chunkProcessed(): backpressure onto the socket and the server
+            }
             return null;
+        }
+
+        private void chunkProcessed() {
+            if (unprocessed.decrementAndGet() < READ_AHEAD_CHUNKS && readPaused.compareAndSet(true, false)) {
+                WebSocket ws = current;
+                if (ws != null) {
+                    ws.request(1);
+                }
+            }
         }
 
         @Override
@@ -299,10 +319,16 @@ public final class WebSocketSyncBackend implements SyncBackend {
                 case WireFrames.Chunk chunk -> {
                     PullListener l = pulls.get(chunk.requestId());
                     if (l != null) {
+                        List<CompletableFuture<Void>> processed = new java.util.ArrayList<>();
                         for (WireFrames.PullResponse r : chunk.values()) {
-                            l.page(r.batch(), r.pageInfo(), r.backendId());
+                            processed.add(l.page(r.batch(), r.pageInfo(), r.backendId()).toCompletableFuture());
                         }
-                        send(codec.encode(new WireFrames.Ack(chunk.requestId())));
+                        unprocessed.incrementAndGet();
+                        // acknowledge once the leader applied the pages: the server's catch-up waits for acks
+                        CompletableFuture.allOf(processed.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
+                            send(codec.encode(new WireFrames.Ack(chunk.requestId())));
+                            chunkProcessed();
+                        });
                     }
                 }
                 case WireFrames.Exit exit -> onExit(exit);

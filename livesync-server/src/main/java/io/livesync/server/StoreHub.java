@@ -30,6 +30,9 @@ final class StoreHub {
     interface Sink {
         void page(PullResponse response);
 
+        /** Blocks the catch-up until the client can take another page (flow control); default: never blocks. */
+        default void awaitCatchUpWindow() {}
+
         void failed(WireError error);
 
         void ended();
@@ -270,6 +273,7 @@ final class StoreHub {
         long from = cursor;
         boolean sentAny = false;
         while (from < upTo && !sub.cancelled) {
+            sink.awaitCatchUpWindow();
             List<Event> page = store.read(storeId, from, upTo, pageSize);
             if (page.isEmpty()) {
                 break;

@@ -42,13 +42,61 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Session session;
 
+    /** Un-acked catch-up chunks a pull may have in flight (LiveStore's client buffers 16). */
+    private static final int CATCH_UP_WINDOW = 16;
+
     /** A pull of this connection; Interrupt may arrive before its catch-up finished. */
     private static final class PullHandle {
         volatile boolean cancelled;
         volatile StoreHub.Subscription subscription;
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        private final java.util.concurrent.locks.Condition acked = lock.newCondition();
+        private int unacked;
+
+        void sent() {
+            lock.lock();
+            try {
+                unacked++;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void ack() {
+            lock.lock();
+            try {
+                unacked = Math.max(0, unacked - 1);
+                acked.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Waits while the window is full; gives up after 5 s per page so a client that never acks is not wedged. */
+        boolean awaitWindow() throws InterruptedException {
+            lock.lock();
+            try {
+                long nanos = TimeUnit.SECONDS.toNanos(5);
+                while (unacked >= CATCH_UP_WINDOW && !cancelled) {
+                    if (nanos <= 0) {
+                        return false;
+                    }
+                    nanos = acked.awaitNanos(nanos);
+                }
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
 
         void cancel() {
             cancelled = true;
+            lock.lock();
+            try {
+                acked.signalAll();
+            } finally {
+                lock.unlock();
+            }
             StoreHub.Subscription s = subscription;
             if (s != null) {
                 s.cancel();
@@ -84,7 +132,12 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         }
         switch (frame) {
             case WireFrames.Ping ping -> outbound.addFirst(pongText);
-            case WireFrames.Ack ack -> { /* flow control is not needed: chunks are small and queued */ }
+            case WireFrames.Ack ack -> {
+                PullHandle handle = pulls.get(ack.requestId());
+                if (handle != null) {
+                    handle.ack();
+                }
+            }
             case WireFrames.Interrupt interrupt -> {
                 PullHandle handle = pulls.remove(interrupt.requestId());
                 if (handle != null) {
@@ -164,7 +217,21 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
             @Override
             public void page(PullResponse response) {
                 if (!handle.cancelled) {
+                    handle.sent();
                     send(server.codec().encode(new WireFrames.Chunk(pull.id(), List.of(response))));
+                }
+            }
+
+            @Override
+            public void awaitCatchUpWindow() {
+                try {
+                    if (!handle.awaitWindow()) {
+                        server.log().write("WARN", "catch-up-ack-timeout", "store", storeId, "remote", remote,
+                                "requestId", pull.id(), "message", "no Ack for 5 s; sending the next page anyway");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    handle.cancel();
                 }
             }
 

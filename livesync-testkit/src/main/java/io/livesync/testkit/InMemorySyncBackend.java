@@ -234,13 +234,14 @@ public final class InMemorySyncBackend implements SyncBackend {
         AtomicBoolean caughtUp = new AtomicBoolean();
         return new PullListener() {
             @Override
-            public void page(List<Event> events, io.livesync.core.PageInfo pageInfo, String backendId) {
+            public java.util.concurrent.CompletionStage<Void> page(List<Event> events,
+                    io.livesync.core.PageInfo pageInfo, String backendId) {
                 if (caughtUp.get()) {
                     lock.lock();
                     try {
                         if (holdLive) {
                             heldLive.add(() -> listener.page(events, pageInfo, backendId));
-                            return;
+                            return CompletableFuture.completedFuture(null);
                         }
                     } finally {
                         lock.unlock();
@@ -249,7 +250,7 @@ public final class InMemorySyncBackend implements SyncBackend {
                 if (pageInfo instanceof io.livesync.core.PageInfo.NoMore) {
                     caughtUp.set(true);
                 }
-                listener.page(events, pageInfo, backendId);
+                return listener.page(events, pageInfo, backendId);
             }
 
             @Override

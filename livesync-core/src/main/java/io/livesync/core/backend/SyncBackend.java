@@ -40,7 +40,11 @@ public interface SyncBackend extends AutoCloseable {
 
     /** Pages of a pull. */
     interface PullListener {
-        void page(List<Event> events, PageInfo pageInfo, String backendId);
+        /**
+         * A page; the returned stage completes once the page has been processed, so that transports can apply
+         * backpressure (read and acknowledge further pages only as fast as the client applies them).
+         */
+        java.util.concurrent.CompletionStage<Void> page(List<Event> events, PageInfo pageInfo, String backendId);
 
         void failed(SyncError error);
 

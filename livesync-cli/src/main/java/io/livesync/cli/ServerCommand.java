@@ -1,0 +1,95 @@
+package io.livesync.cli;
+
+import io.livesync.core.wire.WireLimits;
+import io.livesync.server.ServerConfig;
+import io.livesync.server.SyncServer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code livesync server}: runs a sync server until SIGTERM or Ctrl-C (then stops gracefully). */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Run a sync server: LiveStore 0.4 WebSocket protocol at /sync/{storeId}, HTTP push/pull, "
+                + "/health, /metrics. Embedded SQLite by default; --postgres for several instances on one database.")
+final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "interface to listen on (default ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8787", description = "port (default ${DEFAULT-VALUE}; 0 = any free port)")
+    int port;
+
+    @Option(names = "--data", defaultValue = "livesync-data", description = "folder of the SQLite event store (default ${DEFAULT-VALUE})")
+    Path data;
+
+    @Option(names = "--postgres", description = "PostgreSQL JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres")
+    String postgres;
+
+    @Option(names = "--postgres-schema", defaultValue = "livesync", description = "schema for the tables (default ${DEFAULT-VALUE})")
+    String postgresSchema;
+
+    @Option(names = "--tokens", description = "file of storeId=token lines (*=token for every store); else LIVESYNC_TOKENS")
+    Path tokens;
+
+    @Option(names = "--insecure-no-auth", description = "accept any client for any store (local play only; loudly logged)")
+    boolean insecureNoAuth;
+
+    @Option(names = "--log", description = "write the JSON-lines server log to this file (default: stderr)")
+    Path log;
+
+    @Option(names = "--node-id", defaultValue = "server", description = "name of this instance in logs (default ${DEFAULT-VALUE})")
+    String nodeId;
+
+    @Option(names = "--max-frame-bytes", defaultValue = "1048576", description = "largest frame or HTTP body (default ${DEFAULT-VALUE})")
+    int maxFrameBytes;
+
+    @Option(names = "--max-events-per-push", defaultValue = "100", description = "default ${DEFAULT-VALUE}")
+    int maxEventsPerPush;
+
+    @Option(names = "--max-event-bytes", defaultValue = "262144", description = "default ${DEFAULT-VALUE}")
+    int maxEventBytes;
+
+    @Option(names = "--max-json-depth", defaultValue = "64", description = "default ${DEFAULT-VALUE}")
+    int maxJsonDepth;
+
+    @Option(names = "--max-live-subscribers", defaultValue = "1000", description = "live pulls per store (default ${DEFAULT-VALUE})")
+    int maxLiveSubscribers;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config;
+        try {
+            Map<String, String> tokenMap = tokens != null ? ServerConfig.readTokens(tokens)
+                    : System.getenv("LIVESYNC_TOKENS") != null
+                            ? ServerConfig.parseTokens("LIVESYNC_TOKENS", System.getenv("LIVESYNC_TOKENS")) : Map.of();
+            config = ServerConfig.builder().host(host).port(port).dataDir(data)
+                    .postgres(postgres, postgresSchema).tokens(tokenMap).insecureNoAuth(insecureNoAuth)
+                    .limits(new WireLimits(maxFrameBytes, maxEventsPerPush, maxEventBytes, maxJsonDepth))
+                    .maxLiveSubscribersPerStore(maxLiveSubscribers).logFile(log).nodeId(nodeId).build();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        SyncServer server = SyncServer.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "livesync-server-shutdown"));
+        var out = spec.commandLine().getOut();
+        out.println("livesync server listening on " + server.httpUri() + "  (WebSocket: ws://" + config.host() + ":"
+                + server.port() + "/sync/{storeId}, store: " + server.eventStore().describe() + ")");
+        if (insecureNoAuth) {
+            out.println("WARNING: --insecure-no-auth: any client can read and write any store. For local play only.");
+        }
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}
