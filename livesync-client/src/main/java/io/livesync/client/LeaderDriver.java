@@ -220,24 +220,30 @@ final class LeaderDriver {
             return;
         }
         LeaderLogic.Step step = logic.step(state, input, clock.getAsLong());
+        // The transaction first: if it fails, the step's new state is discarded and nothing else happens.
+        Set<String> touched = Set.of();
         for (LeaderEffect effect : step.effects()) {
             if (effect instanceof LeaderEffect.Persist persist) {
-                Set<String> touched;
                 try {
                     touched = db.persist(persist, warning -> writeLog(step.state(), LeaderEffect.Level.WARN,
                             "unknown-event-skipped", Map.of("detail", warning)));
                 } catch (RuntimeException e) {
                     fail(e.getMessage(), e);
-                    return; // the new state is discarded: the database did not change
+                    return; // the database did not change
                 }
-                if (!touched.isEmpty()) {
-                    onTablesChanged.accept(touched);
-                }
-            } else {
+            }
+        }
+        // Then publish the state, so that syncStatus() is never behind a commit that already returned, and only
+        // then tell sessions, complete commits and talk to the backend.
+        state = step.state();
+        if (!touched.isEmpty()) {
+            onTablesChanged.accept(touched);
+        }
+        for (LeaderEffect effect : step.effects()) {
+            if (!(effect instanceof LeaderEffect.Persist)) {
                 run(effect, step.state());
             }
         }
-        state = step.state();
     }
 
     private void run(LeaderEffect effect, LeaderState next) {
