@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "livesync 0.1.0-SNAPSHOT",
         description = "Local-first, event-sourced sync engine for the JVM.",
-        subcommands = {ServerCommand.class, ConformanceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeSyncCommand.Run.class, ServerCommand.class, NodeSyncCommand.Repro.class,
+            NodeSyncCommand.Diagnose.class, ConformanceCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class LivesyncCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,130 @@
+package io.livesync.cli;
+
+import io.livesync.core.leader.PushResumePolicy;
+import io.livesync.sim.Diagnoser;
+import io.livesync.sim.NodeSync;
+import io.livesync.sim.ReproH001;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code livesync node-sync}, {@code livesync diagnose} and {@code livesync repro h001}. */
+final class NodeSyncCommand {
+
+    private NodeSyncCommand() {}
+
+    static PrintStream out(CommandLine.Model.CommandSpec spec) {
+        return new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    }
+
+    @Command(name = "node-sync", mixinStandardHelpOptions = true,
+            description = "Run the node-sync harness: a real server and two client JVMs create todos concurrently "
+                    + "until both converge (identical logs and state). Runs: --runs, else NODE_SYNC_FC_NUMRUNS, else 6 "
+                    + "with CI set and 20 otherwise. Logs: tmp/logs/<run-id>/. Exit 0 only if every run passes.")
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--runs", description = "number of runs") Integer runs;
+        @Option(names = "--seed", description = "seed of the first run (run i uses seed+i)") Long seed;
+        @Option(names = "--timeout", defaultValue = "120", description = "seconds per run (default ${DEFAULT-VALUE})") int timeout;
+        @Option(names = "--push-resume", description = "rebase-only | on-advance | supervised (default: env, else supervised)") String pushResume;
+        @Option(names = "--postgres", description = "use PostgreSQL (JDBC URL) instead of the embedded SQLite store") String postgres;
+        @Option(names = "--fault", description = "lost-ack:P (probability) | lost-ack:N (push number) | server-restart:MS") List<String> faults = new ArrayList<>();
+        @Option(names = "--logs", defaultValue = "tmp/logs", description = "log root (default ${DEFAULT-VALUE})") Path logs;
+        @Option(names = "--todo-count-a") Integer todoCountA;
+        @Option(names = "--todo-count-b") Integer todoCountB;
+        @Option(names = "--commit-batch-size") Integer commitBatchSize;
+        @Option(names = "--leader-push-batch-size") Integer leaderPushBatchSize;
+        @Option(names = "--backend-push-batch-size") Integer backendPushBatchSize;
+        @Option(names = "--storage", description = "file | memory") String storage;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, String> pinned = new LinkedHashMap<>();
+            put(pinned, "todo-count-a", todoCountA);
+            put(pinned, "todo-count-b", todoCountB);
+            put(pinned, "commit-batch-size", commitBatchSize);
+            put(pinned, "leader-push-batch-size", leaderPushBatchSize);
+            put(pinned, "backend-push-batch-size", backendPushBatchSize);
+            if (storage != null) {
+                if (!storage.equals("file") && !storage.equals("memory")) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--storage must be file or memory");
+                }
+                pinned.put("storage", storage);
+            }
+            PushResumePolicy policy;
+            List<NodeSync.Fault> parsedFaults = new ArrayList<>();
+            try {
+                policy = pushResume == null ? null : PushResumePolicy.parse(pushResume);
+                for (String f : faults) {
+                    parsedFaults.add(NodeSync.Fault.parse(f));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            int n = runs != null ? runs : NodeSync.defaultRuns(System.getenv());
+            List<NodeSync.RunResult> results = new NodeSync(out(spec)).run(new NodeSync.Options(n, seed,
+                    Duration.ofSeconds(timeout), policy, postgres, parsedFaults, logs, pinned));
+            return results.stream().allMatch(NodeSync.RunResult::passed) ? 0 : 1;
+        }
+
+        private static void put(Map<String, String> m, String k, Integer v) {
+            if (v != null) {
+                m.put(k, Integer.toString(v));
+            }
+        }
+    }
+
+    @Command(name = "diagnose", mixinStandardHelpOptions = true,
+            description = "Read a run's logs (runner, server, client-*.log) and name the failure signatures found.")
+    static final class Diagnose implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "a run folder, e.g. tmp/logs/<run-id>") Path dir;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try {
+                out(spec).print(Diagnoser.diagnose(dir).render());
+                return 0;
+            } catch (java.io.IOException e) {
+                spec.commandLine().getErr().println("livesync diagnose: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+
+    @Command(name = "repro", mixinStandardHelpOptions = true, description = "Reproduce known bugs.",
+            subcommands = {H001.class})
+    static final class Repro implements Runnable {
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(System.out);
+        }
+    }
+
+    @Command(name = "h001", mixinStandardHelpOptions = true,
+            description = "Run the forced lost-ack scenario (SYNC-SPEC 4.2 I) with the legacy rebase-only policy, then "
+                    + "the default; print both outcomes and the diagnosis. Exit 0 only if legacy stalls and the default "
+                    + "converges.")
+    static final class H001 implements Callable<Integer> {
+        @Option(names = "--window", defaultValue = "8", description = "seconds to watch after the last commit (default ${DEFAULT-VALUE})") int window;
+        @Option(names = "--logs", defaultValue = "tmp/logs", description = "log root (default ${DEFAULT-VALUE})") Path logs;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return new ReproH001(out(spec)).runBoth(logs, Duration.ofSeconds(window)) ? 0 : 1;
+        }
+    }
+}

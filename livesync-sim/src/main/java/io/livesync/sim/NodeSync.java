@@ -1,0 +1,360 @@
+package io.livesync.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.livesync.core.leader.PushResumePolicy;
+import io.livesync.server.PushFaults;
+import io.livesync.server.ServerConfig;
+import io.livesync.server.ServerLog;
+import io.livesync.server.SyncServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The node-sync harness (DESIGN.md §5): per run, a real sync server (in this process, on a real socket; SQLite in the
+ * run folder, or PostgreSQL) and two client JVMs ({@code client-a}, {@code client-b}) that create todos concurrently;
+ * the run passes when both hold {@code todoCountA + todoCountB} todos AND identical event logs and state, within the
+ * timeout, with no early exit. Every parameter comes from the run's seed (printed first) unless pinned. Logs go to
+ * {@code <logs>/<run-id>/{runner,server,client-a,client-b}.log}, one folder per run, never overwritten.
+ */
+public final class NodeSync {
+
+    private static final int[] BATCHES = {1, 2, 10, 100};
+    private static final int[] BACKEND_BATCHES = {1, 2, 10, 50};
+
+    /** The parameters of one run. */
+    public record Params(long seed, int todoCountA, int todoCountB, int commitBatchSize, int leaderPushBatchSize,
+            int backendPushBatchSize, String storage, int[] delays, PushResumePolicy policy) {
+        public int total() {
+            return todoCountA + todoCountB;
+        }
+
+        public String describe() {
+            return "A=" + todoCountA + " B=" + todoCountB + " commit=" + commitBatchSize + " leaderPush="
+                    + leaderPushBatchSize + " backendPush=" + backendPushBatchSize + " storage=" + storage + " delays="
+                    + java.util.Arrays.toString(delays) + " policy=" + (policy == null ? "env/default" : policy.cliName());
+        }
+    }
+
+    /** A fault to inject: {@code lost-ack:P} (probability) or {@code lost-ack:N} (push number), {@code server-restart:MS}. */
+    public record Fault(String kind, double value) {
+        public static Fault parse(String text) {
+            int colon = text.indexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("a fault is kind:value, e.g. lost-ack:0.1, lost-ack:3 or "
+                        + "server-restart:2000; got \"" + text + "\"");
+            }
+            String kind = text.substring(0, colon);
+            if (!kind.equals("lost-ack") && !kind.equals("server-restart")) {
+                throw new IllegalArgumentException("unknown fault \"" + kind + "\" (known: lost-ack, server-restart)");
+            }
+            try {
+                return new Fault(kind, Double.parseDouble(text.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("fault value of \"" + text + "\" is not a number");
+            }
+        }
+    }
+
+    /** Options of a node-sync invocation; null fields are drawn from the seed. */
+    public record Options(int runs, Long seed, Duration timeout, PushResumePolicy policy, String postgresUrl,
+            List<Fault> faults, Path logsRoot, Map<String, String> pinned) {}
+
+    /** The outcome of one run. */
+    public record RunResult(int index, Params params, boolean passed, String verdict, double seconds, Path dir) {}
+
+    private final PrintStream out;
+
+    public NodeSync(PrintStream out) {
+        this.out = out;
+    }
+
+    /** {@code --runs}, else {@code NODE_SYNC_FC_NUMRUNS}, else 6 with {@code CI} set and 20 otherwise. */
+    public static int defaultRuns(Map<String, String> env) {
+        String fromEnv = env.get("NODE_SYNC_FC_NUMRUNS");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return Integer.parseInt(fromEnv.trim());
+        }
+        String ci = env.get("CI");
+        return ci != null && !ci.isBlank() && !ci.equals("false") && !ci.equals("0") ? 6 : 20;
+    }
+
+    public static Params draw(long seed, Map<String, String> pinned, PushResumePolicy policy) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] delays = new int[5];
+        for (int i = 0; i < 5; i++) {
+            delays[i] = r.nextInt(16);
+        }
+        Params p = new Params(seed, 1 + r.nextInt(400), 1 + r.nextInt(400), BATCHES[r.nextInt(4)],
+                BATCHES[r.nextInt(4)], BACKEND_BATCHES[r.nextInt(4)], r.nextBoolean() ? "file" : "memory", delays,
+                policy);
+        return new Params(seed,
+                pin(pinned, "todo-count-a", p.todoCountA()), pin(pinned, "todo-count-b", p.todoCountB()),
+                pin(pinned, "commit-batch-size", p.commitBatchSize()),
+                pin(pinned, "leader-push-batch-size", p.leaderPushBatchSize()),
+                pin(pinned, "backend-push-batch-size", p.backendPushBatchSize()),
+                pinned.getOrDefault("storage", p.storage()), p.delays(), policy);
+    }
+
+    private static int pin(Map<String, String> pinned, String key, int drawn) {
+        String value = pinned.get(key);
+        return value == null ? drawn : Integer.parseInt(value);
+    }
+
+    /** Runs every run; prints a progress line per run and a summary table. */
+    public List<RunResult> run(Options options) throws Exception {
+        long master = options.seed() != null ? options.seed() : new SplittableRandom().nextLong();
+        out.println("node-sync: " + options.runs() + " run(s), seed=" + master + " (run i uses seed+" + "i; replay one"
+                + " run with --seed <its seed> --runs 1), logs in " + options.logsRoot());
+        List<RunResult> results = new ArrayList<>();
+        for (int i = 0; i < options.runs(); i++) {
+            Params params = draw(master + i, options.pinned(), options.policy());
+            out.println("run " + (i + 1) + "/" + options.runs() + " seed=" + params.seed() + " " + params.describe());
+            out.flush();
+            RunResult result = runOne(i + 1, params, options);
+            results.add(result);
+            out.printf("run %d/%d %s in %.1f s (%s)%n", i + 1, options.runs(), result.passed() ? "PASSED" : "FAILED",
+                    result.seconds(), result.verdict());
+            if (!result.passed()) {
+                out.print(Diagnoser.diagnose(result.dir()).render());
+            }
+            out.flush();
+        }
+        printSummary(results);
+        return results;
+    }
+
+    private void printSummary(List<RunResult> results) {
+        out.println();
+        out.printf("%-4s %-21s %5s %5s %7s %8s %8s %-7s %-12s %-7s %7s%n", "run", "seed", "A", "B", "commit",
+                "ldrPush", "bkPush", "storage", "policy", "result", "secs");
+        for (RunResult r : results) {
+            Params p = r.params();
+            out.printf("%-4d %-21d %5d %5d %7d %8d %8d %-7s %-12s %-7s %7.1f%n", r.index(), p.seed(), p.todoCountA(),
+                    p.todoCountB(), p.commitBatchSize(), p.leaderPushBatchSize(), p.backendPushBatchSize(),
+                    p.storage(), p.policy() == null ? "default" : p.policy().cliName(),
+                    r.passed() ? "pass" : "FAIL", r.seconds());
+        }
+        long passed = results.stream().filter(RunResult::passed).count();
+        out.println("node-sync: " + passed + " passed, " + (results.size() - passed) + " failed");
+        out.flush();
+    }
+
+    static Path newRunDir(Path root, String label) throws IOException {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path dir = root.resolve(stamp + "-" + label + "-" + UUID.randomUUID().toString().substring(0, 6));
+        Files.createDirectories(dir);
+        return dir;
+    }
+
+    private RunResult runOne(int index, Params params, Options options) throws Exception {
+        Path dir = newRunDir(options.logsRoot(), "s" + Long.toHexString(params.seed()));
+        long start = System.nanoTime();
+        String storeId = "nodesync-" + UUID.randomUUID().toString().substring(0, 8);
+        String token = UUID.randomUUID().toString();
+        try (ServerLog runner = ServerLog.toFile(dir.resolve("runner.log"), "runner");
+                Harness h = new Harness(dir, storeId, token, options, params.seed(), runner)) {
+            runner.write("INFO", "run-start", "seed", params.seed(), "params", params.describe(), "store", storeId);
+            String policy = params.policy() == null ? null : params.policy().cliName();
+            int pause = java.util.Arrays.stream(params.delays()).sum();
+            NodeProcess a = h.startClient("client-a", params, policy, pause);
+            NodeProcess b = h.startClient("client-b", params, policy, pause);
+            CompletableFuture<JsonNode> createA = CompletableFuture.supplyAsync(() -> h.call(a,
+                    "{\"cmd\":\"create\",\"count\":" + params.todoCountA() + ",\"batch\":" + params.commitBatchSize() + "}"));
+            CompletableFuture<JsonNode> createB = CompletableFuture.supplyAsync(() -> h.call(b,
+                    "{\"cmd\":\"create\",\"count\":" + params.todoCountB() + ",\"batch\":" + params.commitBatchSize() + "}"));
+            String verdict = h.awaitConvergence(List.of(a, b), params.total(), options.timeout(), createA, createB);
+            boolean passed = verdict.startsWith("converged");
+            runner.write(passed ? "INFO" : "ERROR", "run-end", "passed", passed, "verdict", verdict);
+            return new RunResult(index, params, passed, verdict, (System.nanoTime() - start) / 1e9, dir);
+        }
+    }
+
+    /** Everything one run owns: the server (restartable) and the client processes. */
+    static final class Harness implements AutoCloseable {
+        final Path dir;
+        final String storeId;
+        final String token;
+        final ServerLog runner;
+        final List<NodeProcess> clients = new ArrayList<>();
+        private final ServerConfig.Builder config;
+        private final Options options;
+        private volatile SyncServer server;
+        private final Thread restarter;
+
+        Harness(Path dir, String storeId, String token, Options options, long seed, ServerLog runner) {
+            this.dir = dir;
+            this.storeId = storeId;
+            this.token = token;
+            this.runner = runner;
+            this.options = options;
+            this.config = ServerConfig.builder().port(0).tokens(Map.of(storeId, token)).nodeId("server")
+                    .logFile(dir.resolve("server.log")).dataDir(dir.resolve("server-data"));
+            if (options.postgresUrl() != null) {
+                config.postgres(options.postgresUrl(), "nodesync_" + UUID.randomUUID().toString().replace("-", "")
+                        .substring(0, 10));
+            }
+            this.server = SyncServer.start(config.build());
+            installFaults(server, options.faults(), seed);
+            Fault restart = options.faults().stream().filter(f -> f.kind().equals("server-restart")).findFirst()
+                    .orElse(null);
+            this.restarter = restart == null ? null : Thread.ofVirtual().start(() -> restartAfter((long) restart.value()));
+        }
+
+        private void restartAfter(long millis) {
+            try {
+                Thread.sleep(millis); // the fault's schedule, not synchronization
+                int port = server.port();
+                runner.write("WARN", "fault-server-restart", "afterMillis", millis);
+                server.close();
+                server = SyncServer.start(config.port(port).build());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void installFaults(SyncServer s, List<Fault> faults, long seed) {
+            Fault lostAck = faults.stream().filter(f -> f.kind().equals("lost-ack")).findFirst().orElse(null);
+            if (lostAck == null) {
+                return;
+            }
+            SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+            AtomicLong pushes = new AtomicLong();
+            boolean byNumber = lostAck.value() >= 1 && lostAck.value() == Math.rint(lostAck.value());
+            s.faults((store, batch) -> {
+                long n = pushes.incrementAndGet();
+                boolean drop = byNumber ? n == (long) lostAck.value() : random.nextDouble() < lostAck.value();
+                return drop ? new PushFaults.Decision(null, true) : PushFaults.Decision.NONE;
+            });
+        }
+
+        NodeProcess startClient(String name, Params params, String policy, int pauseMillis) throws IOException {
+            Map<String, String> opts = new LinkedHashMap<>();
+            opts.put("store", storeId);
+            opts.put("client", name);
+            opts.put("url", "ws://127.0.0.1:" + server.port());
+            opts.put("token", token);
+            opts.put("storage", params.storage().equals("file") ? "file:" + dir.resolve(name + ".db") : "memory");
+            opts.put("leader-push-batch", Integer.toString(params.leaderPushBatchSize()));
+            opts.put("backend-push-batch", Integer.toString(params.backendPushBatchSize()));
+            opts.put("rebase-pause-ms", Integer.toString(pauseMillis));
+            opts.put("log", dir.resolve(name + ".log").toString());
+            if (policy != null) {
+                opts.put("policy", policy);
+            }
+            NodeProcess p = NodeProcess.start(name, opts, dir.resolve(name + ".stderr"), Map.of());
+            clients.add(p);
+            return p;
+        }
+
+        JsonNode call(NodeProcess p, String command) {
+            try {
+                JsonNode reply = p.call(command);
+                if (!reply.path("ok").asBoolean()) {
+                    throw new IllegalStateException(p.name + " answered " + reply);
+                }
+                return reply;
+            } catch (IOException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
+
+        SyncServer server() {
+            return server;
+        }
+
+        /**
+         * Polls both clients until they hold {@code total} todos with identical logs and state, a client exits, or
+         * the timeout passes. Returns the verdict.
+         */
+        String awaitConvergence(List<NodeProcess> nodes, int total, Duration timeout, CompletableFuture<?>... work) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                for (NodeProcess p : nodes) {
+                    if (!p.isAlive()) {
+                        runner.write("ERROR", "client-exited-early", "client", p.name, "exitCode", p.exitCode());
+                        finalStatuses(nodes);
+                        return "client " + p.name + " exited early with code " + p.exitCode();
+                    }
+                }
+                for (CompletableFuture<?> w : work) {
+                    if (w.isCompletedExceptionally()) {
+                        finalStatuses(nodes);
+                        return "a command failed: " + w.handle((v, e) -> String.valueOf(e)).join();
+                    }
+                }
+                boolean allDone = java.util.Arrays.stream(work).allMatch(CompletableFuture::isDone);
+                if (allDone) {
+                    List<JsonNode> statuses = nodes.stream().map(p -> call(p, "{\"cmd\":\"status\"}")).toList();
+                    boolean same = statuses.stream().allMatch(s -> s.path("todos").asInt() == total
+                            && s.path("pending").asInt() == 0
+                            && s.path("logDigest").asText().equals(statuses.getFirst().path("logDigest").asText())
+                            && s.path("stateDigest").asText().equals(statuses.getFirst().path("stateDigest").asText()));
+                    if (same) {
+                        finalStatuses(nodes);
+                        return "converged: " + total + " todos, identical logs and state";
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    List<JsonNode> statuses = finalStatuses(nodes);
+                    StringBuilder sb = new StringBuilder("timeout after " + timeout.toSeconds() + " s:");
+                    for (int i = 0; i < nodes.size(); i++) {
+                        JsonNode s = statuses.get(i);
+                        sb.append(' ').append(nodes.get(i).name).append(" todos=").append(s.path("todos").asText())
+                                .append(" pending=").append(s.path("pending").asText()).append(" loop=")
+                                .append(s.path("loop").asText());
+                    }
+                    return sb.toString();
+                }
+                try {
+                    Thread.sleep(200); // polling interval of a bounded wait
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return "interrupted";
+                }
+            }
+        }
+
+        List<JsonNode> finalStatuses(List<NodeProcess> nodes) {
+            List<JsonNode> statuses = new ArrayList<>();
+            for (NodeProcess p : nodes) {
+                if (!p.isAlive()) {
+                    statuses.add(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
+                    continue;
+                }
+                JsonNode s = call(p, "{\"cmd\":\"status\"}");
+                statuses.add(s);
+                runner.write("INFO", "final-status", "client", p.name, "todos", s.path("todos").asInt(),
+                        "pending", s.path("pending").asInt(), "loop", s.path("loop").asText(),
+                        "loopReason", s.path("loopReason").asText(), "upstreamHead", s.path("upstreamHead").asText(),
+                        "rebases", s.path("rebases").asLong(), "advances", s.path("advances").asLong(),
+                        "connected", s.path("connected").asBoolean());
+            }
+            return statuses;
+        }
+
+        @Override
+        public void close() {
+            for (NodeProcess p : clients) {
+                p.close();
+            }
+            if (restarter != null) {
+                restarter.interrupt();
+            }
+            Objects.requireNonNull(server).close();
+        }
+    }
+}

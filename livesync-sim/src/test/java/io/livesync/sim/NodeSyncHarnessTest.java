@@ -1,0 +1,62 @@
+package io.livesync.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.livesync.core.Seeds;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** node-sync across real processes: 3 seeded runs of moderate size must converge; each run keeps its own logs. */
+class NodeSyncHarnessTest {
+
+    @Test
+    void threeSeededRunsConvergeAcrossRealProcesses(@TempDir Path logs) throws Exception {
+        long seed = Seeds.seed("nodeSync");
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        List<NodeSync.RunResult> results;
+        try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+            results = new NodeSync(out).run(new NodeSync.Options(3, seed, Duration.ofSeconds(90), null, null,
+                    List.of(), logs, Map.of()));
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+        assertThat(results).as(text).allMatch(NodeSync.RunResult::passed);
+        assertThat(text).contains("run 1/3 seed=" + seed).contains("node-sync: 3 passed, 0 failed");
+        for (NodeSync.RunResult r : results) {
+            for (String log : List.of("runner.log", "server.log", "client-a.log", "client-b.log")) {
+                assertThat(r.dir().resolve(log)).exists();
+            }
+            assertThat(Files.readString(r.dir().resolve("runner.log"))).contains("\"event\":\"final-status\"");
+            assertThat(Diagnoser.diagnose(r.dir()).findings()).isEmpty();
+        }
+        assertThat(results.stream().map(NodeSync.RunResult::dir).distinct().count()).isEqualTo(3);
+    }
+
+    @Test
+    void runsComeFromTheFlagThenTheEnvironment() {
+        assertThat(NodeSync.defaultRuns(Map.of())).isEqualTo(20);
+        assertThat(NodeSync.defaultRuns(Map.of("CI", "true"))).isEqualTo(6);
+        assertThat(NodeSync.defaultRuns(Map.of("CI", "true", "NODE_SYNC_FC_NUMRUNS", "3"))).isEqualTo(3);
+    }
+
+    @Test
+    void parametersAreDrawnFromTheSeedAndCanBePinned() {
+        NodeSync.Params a = NodeSync.draw(99, Map.of(), null);
+        NodeSync.Params b = NodeSync.draw(99, Map.of(), null);
+        assertThat(a.describe()).isEqualTo(b.describe());
+        assertThat(a.todoCountA()).isBetween(1, 400);
+        assertThat(List.of(1, 2, 10, 100)).contains(a.commitBatchSize(), a.leaderPushBatchSize());
+        assertThat(java.util.Arrays.stream(a.delays()).allMatch(d -> d >= 0 && d <= 15)).isTrue();
+        NodeSync.Params pinned = NodeSync.draw(99, Map.of("todo-count-a", "7", "storage", "file"), null);
+        assertThat(pinned.todoCountA()).isEqualTo(7);
+        assertThat(pinned.storage()).isEqualTo("file");
+    }
+}
