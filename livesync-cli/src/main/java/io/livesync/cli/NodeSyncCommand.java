@@ -45,6 +45,8 @@ final class NodeSyncCommand {
         @Option(names = "--leader-push-batch-size") Integer leaderPushBatchSize;
         @Option(names = "--backend-push-batch-size") Integer backendPushBatchSize;
         @Option(names = "--storage", description = "file | memory") String storage;
+        @Option(names = "--clients", defaultValue = "2", description = "client processes (default ${DEFAULT-VALUE}; "
+                + "client-c, client-d... draw their todo counts from the seed too)") int clients;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -73,7 +75,7 @@ final class NodeSyncCommand {
             }
             int n = runs != null ? runs : NodeSync.defaultRuns(System.getenv());
             List<NodeSync.RunResult> results = new NodeSync(out(spec)).run(new NodeSync.Options(n, seed,
-                    Duration.ofSeconds(timeout), policy, postgres, parsedFaults, logs, pinned));
+                    Duration.ofSeconds(timeout), policy, postgres, parsedFaults, logs, pinned, clients));
             return results.stream().allMatch(NodeSync.RunResult::passed) ? 0 : 1;
         }
 
@@ -88,12 +90,18 @@ final class NodeSyncCommand {
             description = "Read a run's logs (runner, server, client-*.log) and name the failure signatures found.")
     static final class Diagnose implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "a run folder, e.g. tmp/logs/<run-id>") Path dir;
+        @Option(names = "--html", description = "also write the run as an HTML timeline to this file") Path html;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             try {
-                out(spec).print(Diagnoser.diagnose(dir).render());
+                Diagnoser.Diagnosis diagnosis = Diagnoser.diagnose(dir);
+                out(spec).print(diagnosis.render());
+                if (html != null) {
+                    java.nio.file.Files.writeString(html, io.livesync.sim.Timeline.render(dir, diagnosis));
+                    out(spec).println("timeline written to " + html.toAbsolutePath());
+                }
                 return 0;
             } catch (java.io.IOException e) {
                 spec.commandLine().getErr().println("livesync diagnose: " + e.getMessage());

@@ -36,14 +36,26 @@ public final class NodeSync {
     private static final int[] BACKEND_BATCHES = {1, 2, 10, 50};
 
     /** The parameters of one run. */
-    public record Params(long seed, int todoCountA, int todoCountB, int commitBatchSize, int leaderPushBatchSize,
+    public record Params(long seed, List<Integer> todoCounts, int commitBatchSize, int leaderPushBatchSize,
             int backendPushBatchSize, String storage, int[] delays, PushResumePolicy policy) {
         public int total() {
-            return todoCountA + todoCountB;
+            return todoCounts.stream().mapToInt(Integer::intValue).sum();
+        }
+
+        public int todoCountA() {
+            return todoCounts.get(0);
+        }
+
+        public int todoCountB() {
+            return todoCounts.get(1);
         }
 
         public String describe() {
-            return "A=" + todoCountA + " B=" + todoCountB + " commit=" + commitBatchSize + " leaderPush="
+            StringBuilder counts = new StringBuilder();
+            for (int i = 0; i < todoCounts.size(); i++) {
+                counts.append(i == 0 ? "" : " ").append((char) ('A' + i)).append('=').append(todoCounts.get(i));
+            }
+            return counts + " commit=" + commitBatchSize + " leaderPush="
                     + leaderPushBatchSize + " backendPush=" + backendPushBatchSize + " storage=" + storage + " delays="
                     + java.util.Arrays.toString(delays) + " policy=" + (policy == null ? "env/default" : policy.cliName());
         }
@@ -71,7 +83,18 @@ public final class NodeSync {
 
     /** Options of a node-sync invocation; null fields are drawn from the seed. */
     public record Options(int runs, Long seed, Duration timeout, PushResumePolicy policy, String postgresUrl,
-            List<Fault> faults, Path logsRoot, Map<String, String> pinned) {}
+            List<Fault> faults, Path logsRoot, Map<String, String> pinned, int clients) {
+        public Options {
+            if (clients < 2 || clients > 26) {
+                throw new IllegalArgumentException("clients must be in [2, 26], got " + clients);
+            }
+        }
+
+        public Options(int runs, Long seed, Duration timeout, PushResumePolicy policy, String postgresUrl,
+                List<Fault> faults, Path logsRoot, Map<String, String> pinned) {
+            this(runs, seed, timeout, policy, postgresUrl, faults, logsRoot, pinned, 2);
+        }
+    }
 
     /** The outcome of one run. */
     public record RunResult(int index, Params params, boolean passed, String verdict, double seconds, Path dir) {}
@@ -93,16 +116,27 @@ public final class NodeSync {
     }
 
     public static Params draw(long seed, Map<String, String> pinned, PushResumePolicy policy) {
+        return draw(seed, pinned, policy, 2);
+    }
+
+    /** The parameters of a run from its seed; clients beyond b draw their counts after every other parameter. */
+    public static Params draw(long seed, Map<String, String> pinned, PushResumePolicy policy, int clients) {
         SplittableRandom r = new SplittableRandom(seed);
         int[] delays = new int[5];
         for (int i = 0; i < 5; i++) {
             delays[i] = r.nextInt(16);
         }
-        Params p = new Params(seed, 1 + r.nextInt(400), 1 + r.nextInt(400), BATCHES[r.nextInt(4)],
+        int a = 1 + r.nextInt(400);
+        int b = 1 + r.nextInt(400);
+        Params p = new Params(seed, List.of(a, b), BATCHES[r.nextInt(4)],
                 BATCHES[r.nextInt(4)], BACKEND_BATCHES[r.nextInt(4)], r.nextBoolean() ? "file" : "memory", delays,
                 policy);
-        return new Params(seed,
-                pin(pinned, "todo-count-a", p.todoCountA()), pin(pinned, "todo-count-b", p.todoCountB()),
+        List<Integer> counts = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            int drawn = i < 2 ? p.todoCounts().get(i) : 1 + r.nextInt(400);
+            counts.add(pin(pinned, "todo-count-" + (char) ('a' + i), drawn));
+        }
+        return new Params(seed, List.copyOf(counts),
                 pin(pinned, "commit-batch-size", p.commitBatchSize()),
                 pin(pinned, "leader-push-batch-size", p.leaderPushBatchSize()),
                 pin(pinned, "backend-push-batch-size", p.backendPushBatchSize()),
@@ -121,7 +155,7 @@ public final class NodeSync {
                 + " run with --seed <its seed> --runs 1), logs in " + options.logsRoot());
         List<RunResult> results = new ArrayList<>();
         for (int i = 0; i < options.runs(); i++) {
-            Params params = draw(master + i, options.pinned(), options.policy());
+            Params params = draw(master + i, options.pinned(), options.policy(), options.clients());
             out.println("run " + (i + 1) + "/" + options.runs() + " seed=" + params.seed() + " " + params.describe());
             out.flush();
             RunResult result = runOne(i + 1, params, options);
@@ -141,6 +175,7 @@ public final class NodeSync {
         out.println();
         out.printf("%-4s %-21s %5s %5s %7s %8s %8s %-7s %-12s %-7s %7s%n", "run", "seed", "A", "B", "commit",
                 "ldrPush", "bkPush", "storage", "policy", "result", "secs");
+        // (with more than two clients, the per-client counts are in each run's progress line)
         for (RunResult r : results) {
             Params p = r.params();
             out.printf("%-4d %-21d %5d %5d %7d %8d %8d %-7s %-12s %-7s %7.1f%n", r.index(), p.seed(), p.todoCountA(),
@@ -170,13 +205,19 @@ public final class NodeSync {
             runner.write("INFO", "run-start", "seed", params.seed(), "params", params.describe(), "store", storeId);
             String policy = params.policy() == null ? null : params.policy().cliName();
             int pause = java.util.Arrays.stream(params.delays()).sum();
-            NodeProcess a = h.startClient("client-a", params, policy, pause);
-            NodeProcess b = h.startClient("client-b", params, policy, pause);
-            CompletableFuture<JsonNode> createA = CompletableFuture.supplyAsync(() -> h.call(a,
-                    "{\"cmd\":\"create\",\"count\":" + params.todoCountA() + ",\"batch\":" + params.commitBatchSize() + "}"));
-            CompletableFuture<JsonNode> createB = CompletableFuture.supplyAsync(() -> h.call(b,
-                    "{\"cmd\":\"create\",\"count\":" + params.todoCountB() + ",\"batch\":" + params.commitBatchSize() + "}"));
-            String verdict = h.awaitConvergence(List.of(a, b), params.total(), options.timeout(), createA, createB);
+            List<NodeProcess> nodes = new ArrayList<>();
+            for (int c = 0; c < params.todoCounts().size(); c++) {
+                nodes.add(h.startClient("client-" + (char) ('a' + c), params, policy, pause));
+            }
+            List<CompletableFuture<JsonNode>> creates = new ArrayList<>();
+            for (int c = 0; c < nodes.size(); c++) {
+                NodeProcess node = nodes.get(c);
+                String command = "{\"cmd\":\"create\",\"count\":" + params.todoCounts().get(c) + ",\"batch\":"
+                        + params.commitBatchSize() + "}";
+                creates.add(CompletableFuture.supplyAsync(() -> h.call(node, command)));
+            }
+            String verdict = h.awaitConvergence(nodes, params.total(), options.timeout(),
+                    creates.toArray(CompletableFuture[]::new));
             boolean passed = verdict.startsWith("converged");
             runner.write(passed ? "INFO" : "ERROR", "run-end", "passed", passed, "verdict", verdict);
             return new RunResult(index, params, passed, verdict, (System.nanoTime() - start) / 1e9, dir);

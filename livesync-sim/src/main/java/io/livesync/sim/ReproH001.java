@@ -48,7 +48,7 @@ public final class ReproH001 {
             AtomicBoolean dropped = new AtomicBoolean();
             h.server().faults((store, batch) -> !batch.isEmpty() && batch.getFirst().clientId().equals("client-a")
                     && dropped.compareAndSet(false, true) ? new PushFaults.Decision(null, true) : PushFaults.Decision.NONE);
-            NodeSync.Params params = new NodeSync.Params(0, 5, 2, 2, 100, 2, "file", new int[5], policy);
+            NodeSync.Params params = new NodeSync.Params(0, List.of(5, 2), 2, 100, 2, "file", new int[5], policy);
             runner.write("INFO", "run-start", "scenario", "h001 lost-ack (SYNC-SPEC 4.2 I)", "policy", policy.cliName());
             NodeProcess a = h.startClient("client-a", params, policy.cliName(), 0);
             NodeProcess b = h.startClient("client-b", params, policy.cliName(), 0);
