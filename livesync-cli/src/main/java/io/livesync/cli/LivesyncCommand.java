@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         version = "livesync 0.1.0-SNAPSHOT",
         description = "Local-first, event-sourced sync engine for the JVM.",
         subcommands = {NodeSyncCommand.Run.class, ServerCommand.class, NodeSyncCommand.Repro.class,
-            NodeSyncCommand.Diagnose.class, ConformanceCommand.class, BenchCommand.class,
+            NodeSyncCommand.Diagnose.class, SimulateCommand.class, ConformanceCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class LivesyncCommand implements Runnable {
 

@@ -1,0 +1,70 @@
+package io.livesync.sim.det;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Fault rates of a simulation, each per opportunity: {@code lostAck} per accepted push (the server stores and
+ * publishes, then the connection drops before the ack), {@code drop} per message (the connection drops),
+ * {@code duplicate} per push (delivered twice), {@code delay} the chance of a slow message, and per simulated second
+ * {@code serverRestart}, {@code crash} (a client process dies and restarts from its durable state) and
+ * {@code partition} (a client is cut off and heals later).
+ */
+public record SimFaults(double lostAck, double drop, double duplicate, double delay, double serverRestart, double crash,
+        double partition) {
+
+    public static final SimFaults DEFAULT = new SimFaults(0.05, 0.01, 0.03, 0.1, 0.02, 0.02, 0.03);
+    public static final SimFaults NONE = new SimFaults(0, 0, 0, 0, 0, 0, 0);
+
+    public SimFaults {
+        for (double rate : new double[] {lostAck, drop, duplicate, delay, serverRestart, crash, partition}) {
+            if (rate < 0 || rate > 1) {
+                throw new IllegalArgumentException("fault rates must be in [0, 1], got " + rate);
+            }
+        }
+    }
+
+    public Map<String, Double> asMap() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("lost-ack", lostAck);
+        m.put("drop", drop);
+        m.put("duplicate", duplicate);
+        m.put("delay", delay);
+        m.put("server-restart", serverRestart);
+        m.put("crash", crash);
+        m.put("partition", partition);
+        return m;
+    }
+
+    /** Parses {@code none}, {@code default}, or {@code name=rate,...} overriding the defaults (names of {@link #asMap}). */
+    public static SimFaults parse(String text) {
+        if (text == null || text.isBlank() || text.equals("default")) {
+            return DEFAULT;
+        }
+        if (text.equals("none")) {
+            return NONE;
+        }
+        Map<String, Double> m = DEFAULT.asMap();
+        for (String part : text.split(",")) {
+            String[] kv = part.split("=");
+            if (kv.length != 2 || !m.containsKey(kv[0].strip())) {
+                throw new IllegalArgumentException("bad fault \"" + part + "\": expected name=rate with name in "
+                        + m.keySet() + ", or none/default");
+            }
+            try {
+                m.put(kv[0].strip(), Double.parseDouble(kv[1].strip()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad rate in \"" + part + "\"");
+            }
+        }
+        return new SimFaults(m.get("lost-ack"), m.get("drop"), m.get("duplicate"), m.get("delay"),
+                m.get("server-restart"), m.get("crash"), m.get("partition"));
+    }
+
+    public SimFaults with(String name, double rate) {
+        Map<String, Double> m = asMap();
+        m.put(name, rate);
+        return new SimFaults(m.get("lost-ack"), m.get("drop"), m.get("duplicate"), m.get("delay"),
+                m.get("server-restart"), m.get("crash"), m.get("partition"));
+    }
+}

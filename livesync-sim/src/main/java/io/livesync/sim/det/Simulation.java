@@ -1,0 +1,893 @@
+package io.livesync.sim.det;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.livesync.core.ArgsValidator;
+import io.livesync.core.Event;
+import io.livesync.core.EventDefinition;
+import io.livesync.core.EventMeta;
+import io.livesync.core.EventSeq;
+import io.livesync.core.PageInfo;
+import io.livesync.core.Schema;
+import io.livesync.core.SyncState;
+import io.livesync.core.backend.Arbitration;
+import io.livesync.core.leader.LeaderConfig;
+import io.livesync.core.leader.LeaderEffect;
+import io.livesync.core.leader.LeaderInput;
+import io.livesync.core.leader.LeaderLogic;
+import io.livesync.core.leader.LeaderState;
+import io.livesync.core.leader.LocalPushOutcome;
+import io.livesync.core.leader.PushLoop;
+import io.livesync.core.leader.PushResumePolicy;
+import io.livesync.core.leader.SyncError;
+import io.livesync.core.session.SessionLogic;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * A deterministic simulation of N clients and the sync server: the REAL {@link LeaderLogic} and {@link SessionLogic}
+ * of livesync-core, a simulated server applying the REAL {@link Arbitration}, virtual time, and ONE seeded random
+ * source deciding every choice (which event runs next is fixed by virtual time and a sequence number; delays, faults
+ * and the workload come from the random source). Same seed, same trace, byte for byte.
+ *
+ * <p>Network model: a client's connection carries messages in order in each direction (delivery times never decrease
+ * on one connection; different connections interleave freely). A dropped connection gets a new epoch; whatever was in
+ * flight on the old one is lost. Faults: lost acks (stored and published, then the connection drops), dropped
+ * connections, duplicate pushes, slow messages, server restarts (durable log kept), client crashes (the durable state
+ * is the local log plus backend head and id, since each leader step is one transaction) and partitions that heal.
+ *
+ * <p>A run is a chaos phase ({@code steps} events with faults and commits) and a quiet phase (faults off, network
+ * healed, crashed clients restarted, no commits) in which every client must converge within a virtual-time budget.
+ * The checker runs on every step where it applies and at the end; the first violation stops the run.
+ */
+public final class Simulation {
+
+    /**
+     * How one run is set up. {@code policy} null means a random policy per client among {@code on-advance} and
+     * {@code supervised} (exploration: on-advance has known stalls, see docs/simulation.md).
+     */
+    public record Config(long seed, int clients, int steps, PushResumePolicy policy, SimFaults faults, boolean trace,
+            int commitsPerClient) {
+        public Config {
+            if (clients < 1 || clients > 26 || steps < 1 || commitsPerClient < 0) {
+                throw new IllegalArgumentException("need 1..26 clients, steps >= 1, commitsPerClient >= 0");
+            }
+        }
+    }
+
+    /** A broken invariant: where, what, and the last trace lines. */
+    public record Violation(long step, String invariant, String detail, List<String> lastTrace) {
+        public String render(long seed) {
+            StringBuilder sb = new StringBuilder("VIOLATION seed=" + seed + " step=" + step + " invariant=" + invariant
+                    + "\n  " + detail + "\n  last " + lastTrace.size() + " trace lines:\n");
+            lastTrace.forEach(l -> sb.append("    ").append(l).append('\n'));
+            return sb.toString();
+        }
+    }
+
+    /** What a run exercised. */
+    public record Coverage(long pushErrorThenAdvanceOnly, long rebases, long lostAcks, long serverRestarts,
+            long crashes, long partitions, long drops, long duplicates, long commits, long serverEvents) {}
+
+    /** The outcome of a run. */
+    public record Result(long seed, Violation violation, Coverage coverage, long steps, long virtualMillis,
+            String traceHash, List<String> trace) {
+        public boolean passed() {
+            return violation == null;
+        }
+    }
+
+    private static final long QUIET_BUDGET_MILLIS = 600_000;
+    static final Schema SCHEMA = Schema.builder()
+            .event(EventDefinition.synced("v1.TodoCreated", ArgsValidator.stringMembers("id", "text")))
+            .event(EventDefinition.clientOnly("v1.UiFilterSet", ArgsValidator.any()))
+            .build();
+
+    private final Config config;
+    private final SplittableRandom random;
+    private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
+    private final List<SimClient> clients = new ArrayList<>();
+    private final SimServer server = new SimServer();
+    private final ArrayDeque<String> lastTrace = new ArrayDeque<>();
+    private final List<String> fullTrace = new ArrayList<>();
+    private final MessageDigest traceDigest;
+    private long now;
+    private long seq;
+    private long step;
+    private boolean quiet;
+    private SimFaults faults;
+    private Violation violation;
+    private long covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes, covPartitions, covDrops,
+            covDuplicates, covCommits;
+
+    private record Scheduled(long time, long seq, Runnable action) implements Comparable<Scheduled> {
+        @Override
+        public int compareTo(Scheduled o) {
+            int byTime = Long.compare(time, o.time);
+            return byTime != 0 ? byTime : Long.compare(seq, o.seq);
+        }
+    }
+
+    private Simulation(Config config) {
+        this.config = config;
+        this.random = new SplittableRandom(config.seed());
+        this.faults = config.faults();
+        try {
+            this.traceDigest = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Result run(Config config) {
+        return new Simulation(config).execute();
+    }
+
+    // ------------------------------------------------------------------ model
+
+    /** A connection between a client and the server; {@code epoch} identifies it, delivery times are FIFO per way. */
+    private static final class Conn {
+        final long epoch;
+        boolean open = true;
+        long lastUp;
+        long lastDown;
+
+        Conn(long epoch) {
+            this.epoch = epoch;
+        }
+    }
+
+    private final class SimServer {
+        final List<Event> log = new ArrayList<>();
+        final String backendId = "sim-backend";
+        boolean up = true;
+        /** Live pulls: client name -> pull id, in subscription order. */
+        final Map<String, Long> live = new LinkedHashMap<>();
+    }
+
+    private final class SimSession {
+        final SessionLogic logic;
+        SessionLogic.State state;
+        final Map<Long, List<String>> open = new TreeMap<>();
+        long nextCommitId = 1;
+        int createdTodos;
+        long lastLocal;
+
+        SimSession(SessionLogic logic, EventSeq head) {
+            this.logic = logic;
+            this.state = SessionLogic.State.initial(head);
+        }
+    }
+
+    private final class SimClient {
+        final String name;
+        final LeaderLogic logic;
+        final int commitBatchSize;
+        final int leaderPushBatchSize;
+        final long slowMillis;
+        // durable
+        final List<Event> log = new ArrayList<>();
+        long backendHead;
+        String backendId;
+        // volatile (lost on crash)
+        LeaderState state;
+        final List<SimSession> sessions = new ArrayList<>();
+        final Map<Long, SimSession> pushOwners = new TreeMap<>();
+        final Map<Long, Long> pushOwnerIds = new TreeMap<>();
+        long nextLeaderPushId = 1;
+        long incarnation;
+        long lastToLeader;
+        Conn conn;
+        long connEpochs;
+        boolean crashed;
+        long partitionedUntil = -1;
+        boolean errorSinceUpstream;
+        // checker
+        final List<String> completed = new ArrayList<>();
+        long lastUpstream;
+
+        SimClient(String name, PushResumePolicy policy, int backendPushBatchSize, int commitBatchSize,
+                int leaderPushBatchSize, long slowMillis) {
+            this.name = name;
+            this.commitBatchSize = commitBatchSize;
+            this.leaderPushBatchSize = leaderPushBatchSize;
+            this.slowMillis = slowMillis;
+            this.logic = new LeaderLogic(LeaderConfig.builder(SCHEMA).pushResumePolicy(policy)
+                    .backendPushBatchSize(backendPushBatchSize).backoff(200, 5000).pushTimeoutMillis(4000)
+                    .stallAfterMillis(8000).watchdogIntervalMillis(1000).build());
+        }
+    }
+
+    // ------------------------------------------------------------------ the run
+
+    private Result execute() {
+        int[] batches = {1, 2, 10, 100};
+        for (int i = 0; i < config.clients(); i++) {
+            PushResumePolicy policy = config.policy() != null ? config.policy()
+                    : random.nextBoolean() ? PushResumePolicy.ON_ADVANCE : PushResumePolicy.SUPERVISED;
+            SimClient c = new SimClient("client-" + (char) ('a' + i), policy, new int[] {1, 2, 10, 50}[random.nextInt(4)],
+                    batches[random.nextInt(4)], batches[random.nextInt(4)], random.nextInt(10) == 0 ? 40 : 0);
+            clients.add(c);
+            trace("setup", c.name, "policy=" + policy.cliName() + " backendPush=" + c.logic.config().backendPushBatchSize()
+                    + " commitBatch=" + c.commitBatchSize + " leaderPush=" + c.leaderPushBatchSize + " slow="
+                    + c.slowMillis);
+            boot(c);
+        }
+        for (SimClient c : clients) {
+            for (int k = 0; k < config.commitsPerClient(); k++) {
+                long at = random.nextLong(Math.max(1, config.steps() * 5L));
+                schedule(at, () -> commit(c));
+            }
+        }
+        schedule(1000, this::faultTick);
+
+        while (violation == null && step < config.steps() && !queue.isEmpty()) {
+            runNext();
+        }
+        if (violation == null) {
+            startQuietPhase();
+            long deadline = now + QUIET_BUDGET_MILLIS;
+            long nextCheck = now;
+            while (violation == null && !queue.isEmpty() && now <= deadline) {
+                runNext();
+                if (now >= nextCheck) {
+                    nextCheck = now + 200;
+                    if (converged()) {
+                        break;
+                    }
+                }
+            }
+            if (violation == null && !converged()) {
+                violate("liveness", (queue.isEmpty()
+                        ? "nothing is left to happen (no message, no timer) at t=" + now + " ms"
+                        : "still not converged " + QUIET_BUDGET_MILLIS / 1000 + " s (virtual)")
+                        + " after the network healed, and events are pending: " + describeClients());
+            }
+            if (violation == null) {
+                checkFinal();
+            }
+        }
+        Coverage coverage = new Coverage(covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes,
+                covPartitions, covDrops, covDuplicates, covCommits, server.log.size());
+        return new Result(config.seed(), violation, coverage, step, now,
+                HexFormat.of().formatHex(traceDigest.digest()), config.trace() ? fullTrace : List.copyOf(lastTrace));
+    }
+
+    private void runNext() {
+        Scheduled next = queue.poll();
+        now = Math.max(now, next.time());
+        step++;
+        next.action().run();
+    }
+
+    private void schedule(long delay, Runnable action) {
+        queue.add(new Scheduled(now + Math.max(0, delay), seq++, action));
+    }
+
+    private void scheduleAt(long time, Runnable action) {
+        queue.add(new Scheduled(Math.max(now, time), seq++, action));
+    }
+
+    private long networkDelay(SimClient c) {
+        long d = 1 + random.nextInt(5) + c.slowMillis;
+        if (!quiet && random.nextDouble() < faults.delay()) {
+            d += 20 + random.nextInt(200);
+        }
+        return d;
+    }
+
+    // ------------------------------------------------------------------ clients
+
+    private void boot(SimClient c) {
+        c.incarnation++;
+        c.crashed = false;
+        EventSeq localHead = EventSeq.ofGlobal(c.backendHead);
+        if (!c.log.isEmpty()) {
+            localHead = EventSeq.max(localHead, c.log.getLast().seq());
+        }
+        List<Event> pending = new ArrayList<>();
+        for (Event e : c.log) {
+            if (e.seq().global() > c.backendHead || (e.seq().global() == c.backendHead && e.seq().client() > 0)) {
+                pending.add(e);
+            }
+        }
+        c.state = LeaderState.initial(new SyncState(pending, EventSeq.ofGlobal(c.backendHead), localHead), c.backendId,
+                random.nextLong());
+        c.sessions.clear();
+        c.pushOwners.clear();
+        c.pushOwnerIds.clear();
+        int sessions = 1 + (random.nextInt(4) == 0 ? 1 : 0);
+        for (int i = 0; i < sessions; i++) {
+            c.sessions.add(new SimSession(new SessionLogic(SCHEMA, c.name, c.name + "-s" + c.incarnation + "-" + i,
+                    c.leaderPushBatchSize, 0), c.state.sync().localHead()));
+        }
+        feedLeader(c, new LeaderInput.Start());
+        connect(c);
+    }
+
+    private void connect(SimClient c) {
+        if (c.crashed || !server.up || now < c.partitionedUntil) {
+            return;
+        }
+        Conn conn = new Conn(++c.connEpochs);
+        c.conn = conn;
+        long incarnation = c.incarnation;
+        schedule(networkDelay(c), () -> {
+            if (c.incarnation == incarnation && c.conn == conn && conn.open) {
+                feedLeader(c, new LeaderInput.Connected());
+            }
+        });
+    }
+
+    private void drop(SimClient c, String why) {
+        Conn conn = c.conn;
+        if (conn == null || !conn.open) {
+            return;
+        }
+        conn.open = false;
+        c.conn = null;
+        server.live.remove(c.name);
+        trace("net", c.name, "connection dropped: " + why);
+        long incarnation = c.incarnation;
+        schedule(1, () -> {
+            if (c.incarnation != incarnation || c.crashed) {
+                return;
+            }
+            // the transport fails whatever was in flight on the socket, then reports the disconnect
+            if (c.state.push() instanceof PushLoop.InFlight inFlight) {
+                feedLeader(c, new LeaderInput.PushFailed(inFlight.attemptId(), new SyncError.Offline(why)));
+            }
+            feedLeader(c, new LeaderInput.Disconnected(why));
+            schedule(200 + random.nextInt(800), () -> {
+                if (c.incarnation == incarnation && c.conn == null) {
+                    connect(c);
+                }
+            });
+        });
+    }
+
+    private void commit(SimClient c) {
+        if (c.crashed || quiet || c.sessions.isEmpty()) {
+            return;
+        }
+        SimSession s = c.sessions.get(random.nextInt(c.sessions.size()));
+        int n = 1 + random.nextInt(c.commitBatchSize);
+        List<SessionLogic.PartialEvent> events = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (random.nextInt(10) == 0) {
+                events.add(new SessionLogic.PartialEvent("v1.UiFilterSet",
+                        JsonNodeFactory.instance.objectNode().put("filter", "f" + random.nextInt(3))));
+            } else {
+                String id = s.logic.sessionId() + "-" + (s.createdTodos++);
+                ids.add(id);
+                events.add(new SessionLogic.PartialEvent("v1.TodoCreated",
+                        JsonNodeFactory.instance.objectNode().put("id", id).put("text", "t")));
+            }
+        }
+        covCommits++;
+        long commitId = s.nextCommitId++;
+        s.open.put(commitId, ids);
+        trace("commit", c.name, "session=" + s.logic.sessionId() + " events=" + n + " ids=" + ids);
+        feedSession(c, s, new SessionLogic.Input.Commit(commitId, events));
+    }
+
+    private void crash(SimClient c) {
+        if (c.crashed) {
+            return;
+        }
+        covCrashes++;
+        trace("fault", c.name, "CRASH (durable log kept: " + c.log.size() + " events, backend head e" + c.backendHead + ")");
+        drop(c, "client crashed");
+        c.crashed = true;
+        c.incarnation++;
+        for (SimSession s : c.sessions) {
+            s.open.clear(); // commits in progress never returned to the app
+        }
+        c.sessions.clear();
+        long restartIn = 300 + random.nextInt(2000);
+        schedule(restartIn, () -> {
+            if (c.crashed) {
+                trace("fault", c.name, "restart from durable state");
+                boot(c);
+            }
+        });
+    }
+
+    private void feedSession(SimClient c, SimSession s, SessionLogic.Input input) {
+        SessionLogic.Step st = s.logic.step(s.state, input);
+        s.state = st.state();
+        for (SessionLogic.Effect effect : st.effects()) {
+            switch (effect) {
+                case SessionLogic.Effect.PushToLeader push -> {
+                    long id = c.nextLeaderPushId++;
+                    c.pushOwners.put(id, s);
+                    c.pushOwnerIds.put(id, push.pushId());
+                    local(c, () -> feedLeader(c, new LeaderInput.LocalPushes(
+                            List.of(new LeaderInput.LocalPush(id, push.events())))));
+                }
+                case SessionLogic.Effect.CompleteCommit done -> {
+                    List<String> ids = s.open.remove(done.commitId());
+                    if (ids != null) {
+                        c.completed.addAll(ids);
+                    }
+                }
+                case SessionLogic.Effect.ScheduleResume resume -> {
+                    long incarnation = c.incarnation;
+                    schedule(resume.millis(), () -> {
+                        if (c.incarnation == incarnation) {
+                            feedSession(c, s, new SessionLogic.Input.ResumeAfterRebase(resume.epoch()));
+                        }
+                    });
+                }
+                case SessionLogic.Effect.Log log -> trace("session", c.name, log.event() + " " + log.detail());
+            }
+        }
+    }
+
+    /** In-process delivery (session <-> leader): FIFO, small delay, dropped if the process crashed meanwhile. */
+    private void local(SimClient c, Runnable action) {
+        long incarnation = c.incarnation;
+        long at = Math.max(now + random.nextInt(2), c.lastToLeader);
+        c.lastToLeader = at;
+        scheduleAt(at, () -> {
+            if (c.incarnation == incarnation && !c.crashed) {
+                action.run();
+            }
+        });
+    }
+
+    private void feedLeader(SimClient c, LeaderInput input) {
+        LeaderState before = c.state;
+        LeaderLogic.Step st = c.logic.step(before, input, now);
+        for (LeaderEffect effect : st.effects()) {
+            if (effect instanceof LeaderEffect.Persist persist) {
+                persist(c, persist);
+                if (violation != null) {
+                    return;
+                }
+            }
+        }
+        c.state = st.state();
+        checkHeads(c, before, c.state);
+        for (LeaderEffect effect : st.effects()) {
+            switch (effect) {
+                case LeaderEffect.Persist p -> { }
+                case LeaderEffect.SendPush send -> sendPush(c, send);
+                case LeaderEffect.StartPull pull -> sendPull(c, pull);
+                case LeaderEffect.NotifySessions notify -> {
+                    for (SimSession s : List.copyOf(c.sessions)) {
+                        local(c, () -> feedSession(c, s, new SessionLogic.Input.LeaderPayload(notify.payload())));
+                    }
+                }
+                case LeaderEffect.CompleteLocalPush done -> {
+                    SimSession s = c.pushOwners.remove(done.pushId());
+                    Long sessionPushId = c.pushOwnerIds.remove(done.pushId());
+                    if (s != null) {
+                        local(c, () -> feedSession(c, s, new SessionLogic.Input.PushResult(sessionPushId, done.outcome())));
+                    }
+                    if (done.outcome() instanceof LocalPushOutcome.Rejected r) {
+                        trace("leader", c.name, "local-push-reject " + r.reason());
+                    }
+                }
+                case LeaderEffect.SetTimer timer -> {
+                    long incarnation = c.incarnation;
+                    scheduleAt(timer.atMillis(), () -> {
+                        if (c.incarnation == incarnation && !c.crashed) {
+                            feedLeader(c, new LeaderInput.TimerFired(timer.kind(), timer.token()));
+                        }
+                    });
+                }
+                case LeaderEffect.Log log -> {
+                    if (log.level() != LeaderEffect.Level.DEBUG) {
+                        trace("leader", c.name, log.event() + " " + new TreeMap<>(log.fields()));
+                    }
+                    observe(c, log.event());
+                }
+            }
+        }
+    }
+
+    /** Coverage: a push error followed by an upstream change that is an advance (the H001 situation). */
+    private void observe(SimClient c, String event) {
+        switch (event) {
+            case "backend-push-error" -> c.errorSinceUpstream = true;
+            case "pull-advance" -> {
+                if (c.errorSinceUpstream) {
+                    covPushErrorThenAdvance++;
+                }
+                c.errorSinceUpstream = false;
+            }
+            case "pull-rebase" -> {
+                covRebases++;
+                c.errorSinceUpstream = false;
+            }
+            default -> { }
+        }
+    }
+
+    /** One transaction on the client's durable log: roll back, apply, record the backend head. */
+    private void persist(SimClient c, LeaderEffect.Persist p) {
+        List<Event> rollback = p.rollback();
+        for (int i = rollback.size() - 1; i >= 0; i--) {
+            Event e = rollback.get(i);
+            boolean removed = c.log.removeIf(x -> x.seq().samePosition(e.seq()));
+            if (!removed) {
+                violate("rollback-target", c.name + " rolls back " + e.seq() + " which is not in its log");
+                return;
+            }
+        }
+        for (Event e : p.apply()) {
+            if (!c.log.isEmpty() && !e.seq().isGreaterThan(c.log.getLast().seq())) {
+                violate("local-log-ascending", c.name + " appends " + e.seq() + " after " + c.log.getLast().seq());
+                return;
+            }
+            c.log.add(e);
+        }
+        if (p.backendId() != null) {
+            c.backendId = p.backendId();
+        }
+        if (p.backendHead() != null) {
+            long previous = c.backendHead;
+            c.backendHead = p.backendHead();
+            checkConfirmedPrefix(c, previous, c.backendHead);
+        }
+    }
+
+    // ------------------------------------------------------------------ server
+
+    private void toServer(SimClient c, Runnable onServer) {
+        Conn conn = c.conn;
+        if (conn == null || !conn.open) {
+            return;
+        }
+        if (!quiet && random.nextDouble() < faults.drop()) {
+            covDrops++;
+            drop(c, "connection dropped (fault)");
+            return;
+        }
+        long at = Math.max(now + networkDelay(c), conn.lastUp);
+        conn.lastUp = at;
+        scheduleAt(at, () -> {
+            if (conn.open && server.up) {
+                onServer.run();
+            }
+        });
+    }
+
+    private void toClient(SimClient c, Conn conn, Runnable onClient) {
+        long at = Math.max(now + networkDelay(c), conn.lastDown);
+        conn.lastDown = at;
+        long incarnation = c.incarnation;
+        scheduleAt(at, () -> {
+            if (conn.open && c.conn == conn && c.incarnation == incarnation) {
+                onClient.run();
+            }
+        });
+    }
+
+    private void sendPush(SimClient c, LeaderEffect.SendPush send) {
+        if (c.conn == null || !c.conn.open) {
+            long incarnation = c.incarnation;
+            schedule(0, () -> {
+                if (c.incarnation == incarnation) {
+                    feedLeader(c, new LeaderInput.PushFailed(send.attemptId(), new SyncError.Offline("not connected")));
+                }
+            });
+            return;
+        }
+        Conn conn = c.conn;
+        List<Event> wire = send.batch().stream().map(e -> Event.of(EventSeq.ofGlobal(e.seq().global()),
+                EventSeq.ofGlobal(e.parent().global()), e.name(), e.args(), e.clientId(), e.sessionId())).toList();
+        toServer(c, () -> serverPush(c, conn, send.attemptId(), wire, send.backendId()));
+        if (!quiet && random.nextDouble() < faults.duplicate()) {
+            covDuplicates++;
+            trace("fault", c.name, "push attempt " + send.attemptId() + " delivered twice");
+            toServer(c, () -> serverPush(c, conn, send.attemptId(), wire, send.backendId()));
+        }
+    }
+
+    private void serverPush(SimClient c, Conn conn, long attemptId, List<Event> batch, String backendId) {
+        if (backendId != null && !backendId.equals(server.backendId)) {
+            SyncError e = new SyncError.BackendIdMismatch(server.backendId, backendId);
+            toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushFailed(attemptId, e)));
+            return;
+        }
+        switch (Arbitration.check(server.log.size(), batch)) {
+            case Arbitration.Verdict.Accept accept -> {
+                EventMeta meta = new EventMeta(JsonNodeFactory.instance.objectNode().put("t", now));
+                List<Event> stored = batch.stream().map(e -> e.withMeta(meta)).toList();
+                server.log.addAll(stored);
+                for (int i = 0; i < server.log.size(); i++) {
+                    if (server.log.get(i).seq().global() != i + 1) {
+                        violate("server-log-gap-free", "server log position " + (i + 1) + " holds " + server.log.get(i).seq());
+                        return;
+                    }
+                }
+                trace("server", c.name, "accepted attempt " + attemptId + " " + batch.getFirst().seq() + ".."
+                        + batch.getLast().seq() + " head=e" + server.log.size());
+                publish(stored);
+                if (!quiet && random.nextDouble() < faults.lostAck()) {
+                    covLostAcks++;
+                    trace("fault", c.name, "lost ack of attempt " + attemptId + " (stored and published)");
+                    drop(c, "connection lost before the ack");
+                    return;
+                }
+                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushAccepted(attemptId)));
+            }
+            case Arbitration.Verdict.ServerAhead ahead -> {
+                SyncError e = new SyncError.ServerAhead(ahead.head(), ahead.providedParent());
+                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushFailed(attemptId, e)));
+            }
+            case Arbitration.Verdict.Invalid invalid -> {
+                violate("client-sent-invalid-batch", c.name + " pushed an invalid batch: " + invalid.problem());
+            }
+        }
+    }
+
+    private void publish(List<Event> batch) {
+        for (Map.Entry<String, Long> sub : server.live.entrySet()) {
+            SimClient target = client(sub.getKey());
+            if (target.conn != null && target.conn.open) {
+                long pullId = sub.getValue();
+                Conn conn = target.conn;
+                toClient(target, conn, () -> feedLeader(target,
+                        new LeaderInput.PullPage(pullId, batch, PageInfo.NO_MORE, server.backendId)));
+            }
+        }
+    }
+
+    private void sendPull(SimClient c, LeaderEffect.StartPull pull) {
+        if (c.conn == null || !c.conn.open) {
+            long incarnation = c.incarnation;
+            schedule(0, () -> {
+                if (c.incarnation == incarnation) {
+                    feedLeader(c, new LeaderInput.PullFailed(pull.pullId(), new SyncError.Offline("not connected")));
+                }
+            });
+            return;
+        }
+        Conn conn = c.conn;
+        toServer(c, () -> {
+            if (pull.cursor() > 0 && pull.backendId() != null && !pull.backendId().equals(server.backendId)) {
+                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PullFailed(pull.pullId(),
+                        new SyncError.BackendIdMismatch(server.backendId, pull.backendId()))));
+                return;
+            }
+            // catch-up and live registration in one step: nothing can be published in between
+            List<Event> tail = List.copyOf(server.log.subList((int) Math.min(pull.cursor(), server.log.size()),
+                    server.log.size()));
+            if (tail.isEmpty()) {
+                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PullPage(pull.pullId(), List.of(),
+                        PageInfo.NO_MORE, server.backendId)));
+            }
+            for (int from = 0; from < tail.size(); from += 100) {
+                int to = Math.min(tail.size(), from + 100);
+                List<Event> page = tail.subList(from, to);
+                PageInfo info = to == tail.size() ? PageInfo.NO_MORE : new PageInfo.MoreKnown(tail.size() - to);
+                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PullPage(pull.pullId(), page, info,
+                        server.backendId)));
+            }
+            if (pull.live()) {
+                server.live.put(c.name, pull.pullId());
+            }
+        });
+    }
+
+    private SimClient client(String name) {
+        for (SimClient c : clients) {
+            if (c.name.equals(name)) {
+                return c;
+            }
+        }
+        throw new IllegalStateException("no client " + name);
+    }
+
+    // ------------------------------------------------------------------ faults and phases
+
+    /** Once per simulated second: maybe restart the server, crash a client, or partition one. */
+    private void faultTick() {
+        if (quiet) {
+            return;
+        }
+        if (random.nextDouble() < faults.serverRestart() && server.up) {
+            covRestarts++;
+            trace("fault", "server", "RESTART (log kept: " + server.log.size() + " events)");
+            server.up = false;
+            for (SimClient c : clients) {
+                drop(c, "server restarting");
+            }
+            schedule(500 + random.nextInt(1500), () -> {
+                server.up = true;
+                trace("fault", "server", "back up");
+                for (SimClient c : clients) {
+                    if (c.conn == null) {
+                        connect(c);
+                    }
+                }
+            });
+        }
+        if (random.nextDouble() < faults.crash()) {
+            crash(clients.get(random.nextInt(clients.size())));
+        }
+        if (random.nextDouble() < faults.partition()) {
+            SimClient c = clients.get(random.nextInt(clients.size()));
+            covPartitions++;
+            c.partitionedUntil = now + 1000 + random.nextInt(4000);
+            trace("fault", c.name, "PARTITION until t=" + c.partitionedUntil);
+            drop(c, "partitioned");
+            scheduleAt(c.partitionedUntil, () -> {
+                if (c.conn == null) {
+                    connect(c);
+                }
+            });
+        }
+        schedule(1000, this::faultTick);
+    }
+
+    private void startQuietPhase() {
+        quiet = true;
+        faults = SimFaults.NONE;
+        trace("phase", "sim", "QUIET: faults off, network healed, no new commits");
+        server.up = true;
+        for (SimClient c : clients) {
+            c.partitionedUntil = -1;
+            if (c.crashed) {
+                boot(c);
+            } else if (c.conn == null) {
+                connect(c);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ checker
+
+    private void checkHeads(SimClient c, LeaderState before, LeaderState after) {
+        long up = after.sync().upstreamHead().global();
+        if (up < c.lastUpstream && before == after) {
+            return;
+        }
+        if (up < before.sync().upstreamHead().global()) {
+            violate("heads-monotonic", c.name + " upstream head went back from " + before.sync().upstreamHead() + " to "
+                    + after.sync().upstreamHead());
+        }
+        if (before.sync().localHead().isGreaterThan(after.sync().localHead())) {
+            violate("heads-monotonic", c.name + " local head went back from " + before.sync().localHead() + " to "
+                    + after.sync().localHead());
+        }
+        c.lastUpstream = up;
+    }
+
+    /** The client's log up to the backend head (synced events) equals the server log's prefix. */
+    private void checkConfirmedPrefix(SimClient c, long from, long to) {
+        if (to > server.log.size()) {
+            violate("confirmed-prefix", c.name + " believes the backend head is e" + to + " but the server has "
+                    + server.log.size() + " events");
+            return;
+        }
+        for (Event e : c.log) {
+            long g = e.seq().global();
+            if (e.seq().client() == 0 && g > from && g <= to && !same(e, server.log.get((int) g - 1))) {
+                violate("confirmed-prefix", c.name + " has " + e + " at e" + g + " but the server has "
+                        + server.log.get((int) g - 1));
+                return;
+            }
+        }
+    }
+
+    private static boolean same(Event a, Event b) {
+        return a.seq().global() == b.seq().global() && a.name().equals(b.name()) && a.clientId().equals(b.clientId())
+                && a.sessionId().equals(b.sessionId()) && a.args().equals(b.args());
+    }
+
+    private boolean converged() {
+        for (SimClient c : clients) {
+            // client-only events never go upstream: they may stay in the leader's pending until a later upstream
+            // event passes them (LiveStore's UA12 rule), so convergence is about synced events
+            if (c.crashed || c.state.pendingSynced(c.logic::isClientOnly) > 0
+                    || c.state.sync().upstreamHead().global() != server.log.size()) {
+                return false;
+            }
+            for (SimSession s : c.sessions) {
+                if (!s.open.isEmpty()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void checkFinal() {
+        Set<String> seen = new HashSet<>();
+        Map<String, List<String>> orderByClient = new TreeMap<>();
+        for (Event e : server.log) {
+            String id = e.args().path("id").asText();
+            if (!seen.add(id)) {
+                violate("no-duplicate", "event " + id + " is in the server log twice");
+                return;
+            }
+            orderByClient.computeIfAbsent(e.sessionId(), k -> new ArrayList<>()).add(id);
+        }
+        for (SimClient c : clients) {
+            for (String id : c.completed) {
+                if (!seen.contains(id)) {
+                    violate("no-loss", c.name + " committed " + id + " (the commit returned) but the server never got it");
+                    return;
+                }
+            }
+        }
+        // each session's events reach the server in the order they were committed (sessions may interleave)
+        for (Map.Entry<String, List<String>> session : orderByClient.entrySet()) {
+            List<String> order = session.getValue();
+            List<Integer> numbers = order.stream().map(id -> Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)))
+                    .toList();
+            for (int i = 1; i < numbers.size(); i++) {
+                if (numbers.get(i) < numbers.get(i - 1)) {
+                    violate("commit-order", "session " + session.getKey() + "'s events reached the server out of "
+                            + "commit order: " + order);
+                    return;
+                }
+            }
+        }
+        for (SimClient c : clients) {
+            List<Event> synced = c.log.stream().filter(e -> e.seq().client() == 0).toList();
+            if (synced.size() != server.log.size()) {
+                violate("identical-logs", c.name + " has " + synced.size() + " synced events, the server "
+                        + server.log.size());
+                return;
+            }
+            for (int i = 0; i < synced.size(); i++) {
+                if (!same(synced.get(i), server.log.get(i))) {
+                    violate("identical-logs", c.name + " differs from the server at e" + (i + 1) + ": " + synced.get(i)
+                            + " vs " + server.log.get(i));
+                    return;
+                }
+            }
+        }
+    }
+
+    private String describeClients() {
+        StringBuilder sb = new StringBuilder("server head e" + server.log.size());
+        for (SimClient c : clients) {
+            sb.append("; ").append(c.name).append(c.crashed ? " CRASHED" : "").append(" policy=")
+                    .append(c.logic.config().pushResumePolicy().cliName()).append(" pending=")
+                    .append(c.state.sync().pendingCount()).append(" upstream=").append(c.state.sync().upstreamHead())
+                    .append(" loop=").append(c.state.push().label());
+            if (c.state.push() instanceof PushLoop.Parked p) {
+                sb.append("(").append(p.reason()).append(")");
+            }
+            sb.append(" connected=").append(c.state.connected());
+        }
+        return sb.toString();
+    }
+
+    private void violate(String invariant, String detail) {
+        if (violation == null) {
+            trace("CHECK", "sim", "violated " + invariant + ": " + detail);
+            violation = new Violation(step, invariant, detail, List.copyOf(lastTrace));
+        }
+    }
+
+    private void trace(String kind, String node, String text) {
+        String line = "t=" + now + " #" + step + " " + kind + " " + node + " " + text;
+        traceDigest.update(line.getBytes(StandardCharsets.UTF_8));
+        traceDigest.update((byte) '\n');
+        lastTrace.addLast(line);
+        if (lastTrace.size() > 50) {
+            lastTrace.removeFirst();
+        }
+        if (config.trace()) {
+            fullTrace.add(line);
+        }
+    }
+}
