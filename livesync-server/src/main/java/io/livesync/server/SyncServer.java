@@ -70,6 +70,8 @@ public final class SyncServer implements AutoCloseable {
             container.setMaxTextMessageSize(Math.max(4L * config.limits().maxFrameBytes(), 1 << 20));
             container.setIdleTimeout(Duration.ofMinutes(5));
             container.addMapping("/sync", (req, resp, callback) -> upgrade(req, resp, callback));
+            // LiveStore clients append ?storeId=... to whatever URL the app gives, often just the host
+            container.addMapping("/", (req, resp, callback) -> upgrade(req, resp, callback));
             container.addMapping("/sync/*", (req, resp, callback) -> upgrade(req, resp, callback));
         });
         ws.setHandler(new HttpApi(this));

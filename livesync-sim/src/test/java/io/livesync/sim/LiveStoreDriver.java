@@ -1,0 +1,93 @@
+package io.livesync.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.livesync.core.TestPaths;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A real LiveStore 0.4 node client ({@code interop/livestore-node/driver.mjs}) driven over stdin/stdout. */
+final class LiveStoreDriver implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Process process;
+    private final BufferedWriter in;
+    private final BufferedReader out;
+
+    static Path driverDir() {
+        Path dir = TestPaths.root().resolve("interop/livestore-node");
+        if (!Files.isDirectory(dir.resolve("node_modules/@livestore/livestore"))) {
+            throw new IllegalStateException("the LiveStore driver is not installed: run `npm ci` in " + dir
+                    + " (.ci/run does)");
+        }
+        return dir;
+    }
+
+    LiveStoreDriver(String url, String storeId, String clientId, String token, String storage, Path stderr)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("node", "driver.mjs", "--url", url, "--store", storeId, "--client",
+                clientId, "--storage", storage));
+        if (token != null) {
+            cmd.add("--token");
+            cmd.add(token);
+        }
+        process = new ProcessBuilder(cmd).directory(driverDir().toFile()).redirectError(stderr.toFile()).start();
+        in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+        out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    JsonNode call(String json) throws IOException {
+        in.write(json);
+        in.write('\n');
+        in.flush();
+        String line = out.readLine();
+        if (line == null) {
+            throw new IOException("the LiveStore driver exited (no reply to " + json + ")");
+        }
+        JsonNode reply = JSON.readTree(line);
+        if (!reply.path("ok").asBoolean()) {
+            throw new IOException("the LiveStore driver failed: " + reply);
+        }
+        return reply;
+    }
+
+    JsonNode create(int count, int batch) throws IOException {
+        return call("{\"cmd\":\"create\",\"count\":" + count + ",\"batch\":" + batch + "}");
+    }
+
+    JsonNode waitFor(int count, long timeoutMs) throws IOException {
+        return call("{\"cmd\":\"wait\",\"count\":" + count + ",\"timeoutMs\":" + timeoutMs + "}");
+    }
+
+    JsonNode status() throws IOException {
+        return call("{\"cmd\":\"status\"}");
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (process.isAlive()) {
+                try {
+                    call("{\"cmd\":\"shutdown\"}");
+                } catch (IOException ignored) {
+                    // already gone
+                }
+            }
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
