@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 
 /** {@code livesync bench}: benchmarks that print numbers (never asserted in tests). */
 @Command(name = "bench", description = "Benchmarks; results are recorded in docs/benchmarks.md.",
-        mixinStandardHelpOptions = true, subcommands = {BenchCommand.Merge.class, ClientBenchmark.class, ServerBenchmark.class, NodeSyncBenchmark.class})
+        mixinStandardHelpOptions = true, subcommands = {BenchCommand.Merge.class, ClientBenchmark.class, ServerBenchmark.class, NodeSyncBenchmark.class,
+            BenchCommand.Interop.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
@@ -17,6 +18,22 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    /** {@code livesync bench interop}. */
+    @Command(name = "interop", mixinStandardHelpOptions = true,
+            description = "Time to convergence of LiveStore+LiveStore, livesync+livesync and mixed client pairs "
+                    + "(needs npm ci in interop/livestore-node; run from the repository root).")
+    static final class Interop implements Callable<Integer> {
+        @Option(names = "--todos", defaultValue = "10000", description = "N (default ${DEFAULT-VALUE})")
+        int todos;
+
+        @Override
+        public Integer call() throws Exception {
+            new io.livesync.sim.InteropBenchmark(new java.io.PrintStream(System.out, true,
+                    java.nio.charset.StandardCharsets.UTF_8)).runAll(todos);
+            return 0;
+        }
     }
 
     /** {@code livesync bench merge}. */

@@ -2,7 +2,6 @@ package io.livesync.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.livesync.core.TestPaths;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -16,15 +15,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A real LiveStore 0.4 node client ({@code interop/livestore-node/driver.mjs}) driven over stdin/stdout. */
-final class LiveStoreDriver implements AutoCloseable {
+public final class LiveStoreDriver implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Process process;
     private final BufferedWriter in;
     private final BufferedReader out;
 
+    /** The driver folder: {@code livesync.root} (set by the build for tests) or the current folder's. */
     static Path driverDir() {
-        Path dir = TestPaths.root().resolve("interop/livestore-node");
+        String root = System.getProperty("livesync.root");
+        Path dir = (root != null ? Path.of(root) : Path.of("").toAbsolutePath()).resolve("interop/livestore-node");
         if (!Files.isDirectory(dir.resolve("node_modules/@livestore/livestore"))) {
             throw new IllegalStateException("the LiveStore driver is not installed: run `npm ci` in " + dir
                     + " (.ci/run does)");
@@ -32,7 +33,7 @@ final class LiveStoreDriver implements AutoCloseable {
         return dir;
     }
 
-    LiveStoreDriver(String url, String storeId, String clientId, String token, String storage, Path stderr)
+    public LiveStoreDriver(String url, String storeId, String clientId, String token, String storage, Path stderr)
             throws IOException {
         List<String> cmd = new ArrayList<>(List.of("node", "driver.mjs", "--url", url, "--store", storeId, "--client",
                 clientId, "--storage", storage));
@@ -45,7 +46,7 @@ final class LiveStoreDriver implements AutoCloseable {
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
-    JsonNode call(String json) throws IOException {
+    public JsonNode call(String json) throws IOException {
         in.write(json);
         in.write('\n');
         in.flush();
@@ -60,15 +61,15 @@ final class LiveStoreDriver implements AutoCloseable {
         return reply;
     }
 
-    JsonNode create(int count, int batch) throws IOException {
+    public JsonNode create(int count, int batch) throws IOException {
         return call("{\"cmd\":\"create\",\"count\":" + count + ",\"batch\":" + batch + "}");
     }
 
-    JsonNode waitFor(int count, long timeoutMs) throws IOException {
+    public JsonNode waitFor(int count, long timeoutMs) throws IOException {
         return call("{\"cmd\":\"wait\",\"count\":" + count + ",\"timeoutMs\":" + timeoutMs + "}");
     }
 
-    JsonNode status() throws IOException {
+    public JsonNode status() throws IOException {
         return call("{\"cmd\":\"status\"}");
     }
 

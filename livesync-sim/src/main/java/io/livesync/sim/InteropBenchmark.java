@@ -1,0 +1,137 @@
+package io.livesync.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.livesync.server.ServerConfig;
+import io.livesync.server.SyncServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Time to convergence of two clients through livesync's server: one commits N todos in commits of 100, the other
+ * waits until it sees them, then both commit N/2 concurrently; measured until both hold 2N todos. Clients are real
+ * processes: LiveStore 0.4 node clients or livesync Java clients ({@link NodeClientMain}).
+ */
+public final class InteropBenchmark {
+
+    /** A client process of either kind, behind one small interface. */
+    private interface Client extends AutoCloseable {
+        void create(int count) throws IOException;
+
+        int todos() throws IOException;
+
+        @Override
+        void close();
+    }
+
+    private final PrintStream out;
+
+    public InteropBenchmark(PrintStream out) {
+        this.out = out;
+    }
+
+    public double run(String kindA, String kindB, int n, Path dir) throws Exception {
+        String token = UUID.randomUUID().toString();
+        String store = "bench-" + kindA + "-" + kindB + "-" + UUID.randomUUID().toString().substring(0, 6);
+        try (SyncServer server = SyncServer.start(ServerConfig.builder().port(0).dataDir(dir.resolve(store))
+                .tokens(Map.of("*", token)).logFile(dir.resolve(store + "-server.log")).build());
+                Client a = client(kindA, "a", server, store, token, dir);
+                Client b = client(kindB, "b", server, store, token, dir)) {
+            long start = System.nanoTime();
+            a.create(n);
+            awaitTodos(b, n);
+            CompletableFuture<Void> fa = CompletableFuture.runAsync(() -> unchecked(() -> a.create(n / 2)));
+            CompletableFuture<Void> fb = CompletableFuture.runAsync(() -> unchecked(() -> b.create(n / 2)));
+            fa.join();
+            fb.join();
+            awaitTodos(a, 2 * n);
+            awaitTodos(b, 2 * n);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            out.printf("%-10s + %-10s  N=%,d: converged on %,d todos in %.1f s%n", kindA, kindB, n, 2 * n, seconds);
+            out.flush();
+            return seconds;
+        }
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private static void unchecked(IoAction action) {
+        try {
+            action.run();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void awaitTodos(Client c, int count) throws Exception {
+        long deadline = System.nanoTime() + 600_000_000_000L;
+        while (c.todos() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no convergence within 10 minutes");
+            }
+            Thread.sleep(50); // polling a benchmark's progress
+        }
+    }
+
+    private Client client(String kind, String name, SyncServer server, String store, String token, Path dir)
+            throws IOException {
+        String url = "ws://127.0.0.1:" + server.port();
+        if (kind.equals("livestore")) {
+            LiveStoreDriver d = new LiveStoreDriver(url, store, "ls-" + name, token, "memory",
+                    dir.resolve(store + "-" + name + ".err"));
+            return new Client() {
+                public void create(int count) throws IOException {
+                    d.create(count, 100);
+                }
+
+                public int todos() throws IOException {
+                    return d.status().path("todos").asInt();
+                }
+
+                public void close() {
+                    d.close();
+                }
+            };
+        }
+        Map<String, String> opts = new LinkedHashMap<>();
+        opts.put("store", store);
+        opts.put("client", "java-" + name);
+        opts.put("url", url);
+        opts.put("token", token);
+        opts.put("storage", "memory");
+        opts.put("backend-push-batch", "50");
+        opts.put("log", dir.resolve(store + "-" + name + ".log").toString());
+        NodeProcess p = NodeProcess.start("java-" + name, opts, dir.resolve(store + "-" + name + ".err"), Map.of());
+        return new Client() {
+            public void create(int count) throws IOException {
+                p.call("{\"cmd\":\"create\",\"count\":" + count + ",\"batch\":100}");
+            }
+
+            public int todos() throws IOException {
+                JsonNode s = p.call("{\"cmd\":\"status\"}");
+                return s.path("todos").asInt();
+            }
+
+            public void close() {
+                p.close();
+            }
+        };
+    }
+
+    /** Runs the three pairings. */
+    public void runAll(int n) throws Exception {
+        Path dir = Files.createTempDirectory("livesync-bench-interop");
+        out.println("bench interop: one client commits N todos in commits of 100, the other waits for them, then both "
+                + "commit N/2 concurrently (logs in " + dir + ")");
+        run("livestore", "livestore", n, dir);
+        run("livesync", "livesync", n, dir);
+        run("livesync", "livestore", n, dir);
+    }
+}
