@@ -37,7 +37,7 @@ final class NodeSyncCommand {
         @Option(names = "--timeout", defaultValue = "120", description = "seconds per run (default ${DEFAULT-VALUE})") int timeout;
         @Option(names = "--push-resume", description = "rebase-only | on-advance | supervised (default: env, else supervised)") String pushResume;
         @Option(names = "--postgres", description = "use PostgreSQL (JDBC URL) instead of the embedded SQLite store") String postgres;
-        @Option(names = "--fault", description = "lost-ack:P (probability) | lost-ack:N (push number) | server-restart:MS") List<String> faults = new ArrayList<>();
+        @Option(names = "--fault", description = "lost-ack:P (probability) | lost-ack:N (push number) | disconnect:P | server-restart:MS") List<String> faults = new ArrayList<>();
         @Option(names = "--logs", defaultValue = "tmp/logs", description = "log root (default ${DEFAULT-VALUE})") Path logs;
         @Option(names = "--todo-count-a") Integer todoCountA;
         @Option(names = "--todo-count-b") Integer todoCountB;
@@ -122,17 +122,52 @@ final class NodeSyncCommand {
     }
 
     @Command(name = "h001", mixinStandardHelpOptions = true,
-            description = "Run the forced lost-ack scenario (SYNC-SPEC 4.2 I) with the legacy rebase-only policy, then "
-                    + "the default; print both outcomes and the diagnosis. Exit 0 only if legacy stalls and the default "
-                    + "converges.")
+            description = "Without --client: the forced lost-ack scenario (SYNC-SPEC 4.2 I) across livesync processes, "
+                    + "legacy rebase-only then the default, side by side with the diagnosis; exit 0 only if legacy "
+                    + "stalls and the default converges. With --client: real clients (livestore-0.3.1, livestore-0.4.0, "
+                    + "livesync, or all) under the faults F1-F3 of H001-REAL-CLIENTS.md, then the foreign-event probe; "
+                    + "exit 0 only if every outcome is as expected.")
     static final class H001 implements Callable<Integer> {
         @Option(names = "--window", defaultValue = "8", description = "seconds to watch after the last commit (default ${DEFAULT-VALUE})") int window;
         @Option(names = "--logs", defaultValue = "tmp/logs", description = "log root (default ${DEFAULT-VALUE})") Path logs;
+        @Option(names = "--client", split = ",", description = "livestore-0.3.1, livestore-0.4.0, livesync, or all") List<String> clients;
+        @Option(names = "--fault", split = ",", description = "F1, F2, F3 or all (default all; with --client)") List<String> faults;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            return new ReproH001(out(spec)).runBoth(logs, Duration.ofSeconds(window)) ? 0 : 1;
+            if (clients == null || clients.isEmpty()) {
+                return new ReproH001(out(spec)).runBoth(logs, Duration.ofSeconds(window)) ? 0 : 1;
+            }
+            List<io.livesync.sim.ReproRealClients.Kind> kinds = new ArrayList<>();
+            for (String c : clients) {
+                switch (c) {
+                    case "all" -> kinds.addAll(List.of(io.livesync.sim.ReproRealClients.Kind.values()));
+                    case "livestore-0.3.1" -> kinds.add(io.livesync.sim.ReproRealClients.Kind.LIVESTORE_031);
+                    case "livestore-0.4.0" -> kinds.add(io.livesync.sim.ReproRealClients.Kind.LIVESTORE_040);
+                    case "livesync" -> {
+                        kinds.add(io.livesync.sim.ReproRealClients.Kind.LIVESYNC_LEGACY);
+                        kinds.add(io.livesync.sim.ReproRealClients.Kind.LIVESYNC_DEFAULT);
+                    }
+                    default -> throw new CommandLine.ParameterException(spec.commandLine(), "unknown --client " + c
+                            + " (livestore-0.3.1, livestore-0.4.0, livesync, all)");
+                }
+            }
+            List<io.livesync.sim.ReproRealClients.Fault> fs = new ArrayList<>();
+            for (String f : faults == null ? List.of("all") : faults) {
+                if (f.equals("all")) {
+                    fs.addAll(List.of(io.livesync.sim.ReproRealClients.Fault.values()));
+                } else {
+                    try {
+                        fs.add(io.livesync.sim.ReproRealClients.Fault.valueOf(f.toUpperCase()));
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), "unknown --fault " + f
+                                + " (F1, F2, F3, all)");
+                    }
+                }
+            }
+            return new io.livesync.sim.ReproRealClients(out(spec), Duration.ofSeconds(3), Duration.ofSeconds(12))
+                    .runMatrix(kinds, fs, logs) ? 0 : 1;
         }
     }
 }

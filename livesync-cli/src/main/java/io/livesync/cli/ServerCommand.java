@@ -59,6 +59,13 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-live-subscribers", defaultValue = "1000", description = "live pulls per store (default ${DEFAULT-VALUE})")
     int maxLiveSubscribers;
 
+    @Option(names = "--fault", description = "error-after-store[:N] | lost-ack-close[:N] | blackhole[:N]: inject a fault "
+            + "on the Nth accepted push of each store (default the first); see docs/testing-with-faults.md")
+    String fault;
+
+    @Option(names = "--test-hooks", description = "enable POST /test/{storeId}/append-foreign (the rebase probe); never in production")
+    boolean testHooks;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -72,11 +79,22 @@ final class ServerCommand implements Callable<Integer> {
             config = ServerConfig.builder().host(host).port(port).dataDir(data)
                     .postgres(postgres, postgresSchema).tokens(tokenMap).insecureNoAuth(insecureNoAuth)
                     .limits(new WireLimits(maxFrameBytes, maxEventsPerPush, maxEventBytes, maxJsonDepth))
-                    .maxLiveSubscribersPerStore(maxLiveSubscribers).logFile(log).nodeId(nodeId).build();
+                    .maxLiveSubscribersPerStore(maxLiveSubscribers).logFile(log).nodeId(nodeId).testHooks(testHooks)
+                    .build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        io.livesync.server.PushFaults faults;
+        try {
+            faults = fault == null ? null : io.livesync.server.PushFaults.parse(fault);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         SyncServer server = SyncServer.start(config);
+        if (faults != null) {
+            server.faults(faults);
+            spec.commandLine().getOut().println("WARNING: fault injection is ON: " + fault);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

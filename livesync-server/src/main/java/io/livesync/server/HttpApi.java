@@ -61,6 +61,12 @@ final class HttpApi extends Handler.Abstract {
             return;
         }
         String[] parts = path.split("/");
+        if (parts.length == 4 && parts[1].equals("test") && parts[3].equals("append-foreign")
+                && method.equals("POST") && server.config().testHooks()) {
+            long head = server.appendForeignEvent(parts[2]);
+            reply(response, callback, 200, JSON.createObjectNode().put("ok", head > 0).put("head", head));
+            return;
+        }
         if (parts.length == 4 && parts[1].equals("sync")) {
             String storeId = parts[2];
             if (!SyncServer.STORE_ID.matcher(storeId).matches()) {

@@ -27,8 +27,10 @@ public final class ServerConfig {
     private final int maxQueuedFramesPerConnection;
     private final Path logFile;
     private final String nodeId;
+    private final boolean testHooks;
 
     private ServerConfig(Builder b) {
+        this.testHooks = b.testHooks;
         this.host = b.host;
         this.port = b.port;
         this.dataDir = b.dataDir;
@@ -92,6 +94,11 @@ public final class ServerConfig {
         return nodeId;
     }
 
+    /** Whether the test-only endpoints are on ({@code POST /test/{storeId}/append-foreign}). */
+    public boolean testHooks() {
+        return testHooks;
+    }
+
     /** The token a store requires: its own, else the {@code *} default; null when none is configured. */
     public String tokenFor(String storeId) {
         String token = tokens.get(storeId);
@@ -145,8 +152,15 @@ public final class ServerConfig {
         private int maxQueuedFramesPerConnection = 10_000;
         private Path logFile;
         private String nodeId = "server";
+        private boolean testHooks;
 
         private Builder() {}
+
+        /** Turns on the test-only endpoints (never in production). */
+        public Builder testHooks(boolean on) {
+            this.testHooks = on;
+            return this;
+        }
 
         public Builder host(String h) {
             this.host = Objects.requireNonNull(h, "host");

@@ -75,13 +75,15 @@ final class StoreHub {
     final class Subscription {
         private final String storeId;
         private final Sink sink;
+        private final Object owner;
         private final List<List<Event>> buffered = new ArrayList<>();
         private boolean catchingUp = true;
         private volatile boolean cancelled;
 
-        Subscription(String storeId, Sink sink) {
+        Subscription(String storeId, Sink sink, Object owner) {
             this.storeId = storeId;
             this.sink = sink;
+            this.owner = owner;
         }
 
         void cancel() {
@@ -118,6 +120,14 @@ final class StoreHub {
     }
 
     PushResult push(String storeId, List<Event> batch, String backendId) {
+        return push(storeId, batch, backendId, null);
+    }
+
+    /**
+     * Arbitrates and, if accepted, appends and publishes a batch. {@code withholdFrom} (a connection) gets no live
+     * copy of this batch: the blackhole fault; null for normal operation.
+     */
+    PushResult push(String storeId, List<Event> batch, String backendId, Object withholdFrom) {
         StoreState st = state(storeId);
         if (backendId != null && !backendId.equals(st.backendId)) {
             return new PushResult.Rejected(new BackendIdMismatchError(st.backendId, backendId), "backend-id-mismatch");
@@ -137,7 +147,7 @@ final class StoreHub {
                                         .instance.objectNode().put("_tag", "SyncMessage.SyncMetadata")
                                         .put("createdAt", createdAt))));
                     }
-                    publishLocked(storeId, st, accepted.newHead(), stored);
+                    publishLocked(storeId, st, accepted.newHead(), stored, withholdFrom);
                     yield new PushResult.Accepted(accepted.newHead());
                 }
                 case EventStore.AppendOutcome.ServerAhead ahead -> {
@@ -155,6 +165,10 @@ final class StoreHub {
 
     /** Delivers every event up to {@code head} that this instance has not published yet, in order. */
     private void publishLocked(String storeId, StoreState st, long head, List<Event> knownBatch) {
+        publishLocked(storeId, st, head, knownBatch, null);
+    }
+
+    private void publishLocked(String storeId, StoreState st, long head, List<Event> knownBatch, Object withholdFrom) {
         if (head <= st.publishedHead) {
             return;
         }
@@ -177,6 +191,9 @@ final class StoreHub {
             return;
         }
         for (Subscription sub : st.live) {
+            if (withholdFrom != null && sub.owner == withholdFrom) {
+                continue;
+            }
             if (sub.catchingUp) {
                 sub.buffered.add(events);
             } else {
@@ -239,8 +256,12 @@ final class StoreHub {
      * @throws TooManySubscribers when the store is at its live-pull limit
      */
     Subscription subscribe(String storeId, long cursor, String cursorBackendId, boolean live, Sink sink) {
+        return subscribe(storeId, cursor, cursorBackendId, live, sink, null);
+    }
+
+    Subscription subscribe(String storeId, long cursor, String cursorBackendId, boolean live, Sink sink, Object owner) {
         StoreState st = state(storeId);
-        Subscription sub = new Subscription(storeId, sink);
+        Subscription sub = new Subscription(storeId, sink, owner);
         if (cursor > 0 && cursorBackendId != null && !cursorBackendId.equals(st.backendId)) {
             sink.failed(new BackendIdMismatchError(st.backendId, cursorBackendId));
             return sub;

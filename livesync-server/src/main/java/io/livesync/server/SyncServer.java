@@ -72,6 +72,8 @@ public final class SyncServer implements AutoCloseable {
             container.addMapping("/sync", (req, resp, callback) -> upgrade(req, resp, callback));
             // LiveStore clients append ?storeId=... to whatever URL the app gives, often just the host
             container.addMapping("/", (req, resp, callback) -> upgrade(req, resp, callback));
+            // LiveStore 0.3 (makeCfSync) appends /websocket to the URL
+            container.addMapping("/websocket", (req, resp, callback) -> upgrade(req, resp, callback));
             container.addMapping("/sync/*", (req, resp, callback) -> upgrade(req, resp, callback));
         });
         ws.setHandler(new HttpApi(this));
@@ -89,6 +91,10 @@ public final class SyncServer implements AutoCloseable {
             throw new IllegalStateException("cannot start the server on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage(), e);
         }
+        if (config.testHooks()) {
+            server.log.write("WARN", "test-hooks-enabled", "message",
+                    "--test-hooks: POST /test/{storeId}/append-foreign is ON. Never in production.");
+        }
         if (config.insecureNoAuth()) {
             server.log.write("WARN", "auth-disabled", "message",
                     "--insecure-no-auth: ANY client can read and write ANY store. For local play only.");
@@ -100,6 +106,10 @@ public final class SyncServer implements AutoCloseable {
     private Object upgrade(org.eclipse.jetty.websocket.server.ServerUpgradeRequest req,
             org.eclipse.jetty.websocket.server.ServerUpgradeResponse resp, org.eclipse.jetty.util.Callback callback) {
         String path = req.getHttpURI().getPath();
+        boolean protocol03 = path.endsWith("/websocket"); // LiveStore 0.3 appends /websocket
+        if (protocol03) {
+            path = path.substring(0, path.length() - "/websocket".length());
+        }
         Fields query = Request.extractQueryParameters(req);
         String pathStore = path.startsWith("/sync/") ? path.substring("/sync/".length()) : null;
         String queryStore = query.getValue("storeId");
@@ -126,7 +136,23 @@ public final class SyncServer implements AutoCloseable {
             Response.writeError(req, resp, callback, 503, "shutting-down");
             return null;
         }
+        if (protocol03) {
+            return new Ws03Connection(this, storeId, remote);
+        }
         return new WsConnection(this, storeId, remote);
+    }
+
+    /** Test hook (only with {@code --test-hooks}): appends one foreign event at the head and publishes it. */
+    public long appendForeignEvent(String storeId) {
+        long head = hub.head(storeId);
+        io.livesync.core.Event probe = io.livesync.core.Event.of(io.livesync.core.EventSeq.ofGlobal(head + 1),
+                io.livesync.core.EventSeq.ofGlobal(head), "v1.TodoCreated",
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                        .put("id", "foreign-probe-" + (head + 1)).put("text", "foreign probe"),
+                "foreign-probe", "foreign-probe-session");
+        StoreHub.PushResult r = hub.push(storeId, java.util.List.of(probe), null);
+        log.write("WARN", "test-hook-foreign-event", "store", storeId, "result", r.toString());
+        return r instanceof StoreHub.PushResult.Accepted a ? a.newHead() : -1;
     }
 
     /** The sync payload of the URL: percent-encoded twice by LiveStore's client (§1.1); Jetty decoded it once. */

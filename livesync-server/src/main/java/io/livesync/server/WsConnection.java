@@ -164,28 +164,42 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
                 exit(push.id(), refusal);
                 return;
             }
-            PushFaults.Decision fault = server.faults().decide(storeId, push.batch());
+            PushFaults.Decision fault = server.faults().decide(storeId, push.batch(), server.hub().head(storeId));
+            if (fault.dropBeforeStoring()) {
+                server.log().write("WARN", "fault-injected", "store", storeId, "fault", "disconnect");
+                close(StatusCode.SERVER_ERROR, "injected fault: disconnect");
+                return;
+            }
             if (fault.failBeforeStoring() != null) {
                 server.log().write("WARN", "fault-injected", "store", storeId, "fault", "fail-before-storing");
                 server.metrics().pushRejected("injected-fault");
                 exit(push.id(), fault.failBeforeStoring());
                 return;
             }
-            StoreHub.PushResult result = server.hub().push(storeId, push.batch(), push.backendId());
+            StoreHub.PushResult result = server.hub().push(storeId, push.batch(), push.backendId(),
+                    fault.afterAccept() == PushFaults.AfterAccept.BLACKHOLE ? this : null);
             switch (result) {
                 case StoreHub.PushResult.Accepted accepted -> {
                     server.metrics().pushesAccepted.increment();
                     server.metrics().eventsAccepted.add(push.batch().size());
                     server.log().write("INFO", "push-accepted", "store", storeId, "remote", remote,
                             "events", push.batch().size(), "head", accepted.newHead());
-                    if (fault.dropConnectionInsteadOfAck()) {
-                        server.log().write("WARN", "fault-injected", "store", storeId, "fault", "lost-ack-close",
-                                "head", accepted.newHead());
-                        close(StatusCode.SERVER_ERROR, "injected fault: lost ack");
-                    } else {
-                        send(server.codec().encode(new WireFrames.Exit(push.id(),
+                    switch (fault.afterAccept()) {
+                        case ACK -> send(server.codec().encode(new WireFrames.Exit(push.id(),
                                 new WireFrames.Success(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
                                         .objectNode()))));
+                        case DROP_CONNECTION -> {
+                            server.log().write("WARN", "fault-injected", "store", storeId, "fault", "lost-ack-close",
+                                    "head", accepted.newHead());
+                            closeAfterFlush("injected fault: lost ack"); // the echo queued before goes out first
+                        }
+                        case ERROR_AFTER_STORE -> {
+                            server.log().write("WARN", "fault-injected", "store", storeId, "fault",
+                                    "error-after-store", "head", accepted.newHead());
+                            exit(push.id(), WireCodec.typedError("storage-error", "injected fault: error after store"));
+                        }
+                        case BLACKHOLE -> server.log().write("WARN", "fault-injected", "store", storeId, "fault",
+                                "blackhole", "head", accepted.newHead());
                     }
                 }
                 case StoreHub.PushResult.Rejected rejected -> {
@@ -249,7 +263,8 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         };
         try {
             long cursor = pull.cursor() == null ? 0 : pull.cursor();
-            StoreHub.Subscription sub = server.hub().subscribe(storeId, cursor, pull.cursorBackendId(), pull.live(), sink);
+            StoreHub.Subscription sub = server.hub().subscribe(storeId, cursor, pull.cursorBackendId(), pull.live(), sink,
+                    this);
             handle.subscription = sub;
             if (handle.cancelled || closed.get()) {
                 sub.cancel();
@@ -316,12 +331,25 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         outbound.addLast(text);
     }
 
+    /** A queued close: frames queued before it are sent first (the lost-ack fault's echo reaches the pusher). */
+    private static final String CLOSE_AFTER_FLUSH = new String("close-after-flush");
+    private volatile String closeReason = "closed";
+
+    void closeAfterFlush(String reason) {
+        closeReason = reason;
+        outbound.addLast(CLOSE_AFTER_FLUSH);
+    }
+
     private void writeLoop() {
         try {
             while (!closed.get()) {
                 String text = outbound.poll(1, TimeUnit.SECONDS);
                 if (text == null) {
                     continue;
+                }
+                if (text == CLOSE_AFTER_FLUSH) {
+                    close(StatusCode.SERVER_ERROR, closeReason);
+                    return;
                 }
                 Session s = session;
                 CompletableFuture<Void> sent = new CompletableFuture<>();

@@ -24,8 +24,13 @@ public final class LiveStoreDriver implements AutoCloseable {
 
     /** The driver folder: {@code livesync.root} (set by the build for tests) or the current folder's. */
     static Path driverDir() {
+        return driverDir("interop/livestore-node");
+    }
+
+    /** A driver folder relative to the repository root ({@code livesync.root}, else the current folder). */
+    static Path driverDir(String relative) {
         String root = System.getProperty("livesync.root");
-        Path dir = (root != null ? Path.of(root) : Path.of("").toAbsolutePath()).resolve("interop/livestore-node");
+        Path dir = (root != null ? Path.of(root) : Path.of("").toAbsolutePath()).resolve(relative);
         if (!Files.isDirectory(dir.resolve("node_modules/@livestore/livestore"))) {
             throw new IllegalStateException("the LiveStore driver is not installed: run `npm ci` in " + dir
                     + " (.ci/run does)");
@@ -35,13 +40,20 @@ public final class LiveStoreDriver implements AutoCloseable {
 
     public LiveStoreDriver(String url, String storeId, String clientId, String token, String storage, Path stderr)
             throws IOException {
+        this(url, storeId, clientId, token, storage, stderr, "interop/livestore-node");
+    }
+
+    /** A driver from another folder (e.g. {@code interop/livestore-0.3.1}). */
+    public LiveStoreDriver(String url, String storeId, String clientId, String token, String storage, Path stderr,
+            String driverFolder) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("node", "driver.mjs", "--url", url, "--store", storeId, "--client",
                 clientId, "--storage", storage));
         if (token != null) {
             cmd.add("--token");
             cmd.add(token);
         }
-        process = new ProcessBuilder(cmd).directory(driverDir().toFile()).redirectError(stderr.toFile()).start();
+        process = new ProcessBuilder(cmd).directory(driverDir(driverFolder).toFile()).redirectError(stderr.toFile())
+                .start();
         in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }

@@ -61,7 +61,10 @@ public final class NodeSync {
         }
     }
 
-    /** A fault to inject: {@code lost-ack:P} (probability) or {@code lost-ack:N} (push number), {@code server-restart:MS}. */
+    /**
+     * A fault to inject: {@code lost-ack:P} (probability) or {@code lost-ack:N} (push number), {@code disconnect:P}
+     * (the server drops the pusher's socket before storing), {@code server-restart:MS}.
+     */
     public record Fault(String kind, double value) {
         public static Fault parse(String text) {
             int colon = text.indexOf(':');
@@ -70,8 +73,9 @@ public final class NodeSync {
                         + "server-restart:2000; got \"" + text + "\"");
             }
             String kind = text.substring(0, colon);
-            if (!kind.equals("lost-ack") && !kind.equals("server-restart")) {
-                throw new IllegalArgumentException("unknown fault \"" + kind + "\" (known: lost-ack, server-restart)");
+            if (!kind.equals("lost-ack") && !kind.equals("server-restart") && !kind.equals("disconnect")) {
+                throw new IllegalArgumentException("unknown fault \"" + kind
+                        + "\" (known: lost-ack, server-restart, disconnect)");
             }
             try {
                 return new Fault(kind, Double.parseDouble(text.substring(colon + 1)));
@@ -269,16 +273,25 @@ public final class NodeSync {
 
         private void installFaults(SyncServer s, List<Fault> faults, long seed) {
             Fault lostAck = faults.stream().filter(f -> f.kind().equals("lost-ack")).findFirst().orElse(null);
-            if (lostAck == null) {
+            Fault disconnect = faults.stream().filter(f -> f.kind().equals("disconnect")).findFirst().orElse(null);
+            if (lostAck == null && disconnect == null) {
                 return;
             }
             SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
             AtomicLong pushes = new AtomicLong();
-            boolean byNumber = lostAck.value() >= 1 && lostAck.value() == Math.rint(lostAck.value());
-            s.faults((store, batch) -> {
+            s.faults((store, batch, head) -> {
                 long n = pushes.incrementAndGet();
-                boolean drop = byNumber ? n == (long) lostAck.value() : random.nextDouble() < lostAck.value();
-                return drop ? new PushFaults.Decision(null, true) : PushFaults.Decision.NONE;
+                if (disconnect != null && random.nextDouble() < disconnect.value()) {
+                    return PushFaults.Decision.disconnect();
+                }
+                if (lostAck != null) {
+                    boolean byNumber = lostAck.value() >= 1 && lostAck.value() == Math.rint(lostAck.value());
+                    boolean drop = byNumber ? n == (long) lostAck.value() : random.nextDouble() < lostAck.value();
+                    if (drop) {
+                        return PushFaults.Decision.after(PushFaults.AfterAccept.DROP_CONNECTION);
+                    }
+                }
+                return PushFaults.Decision.NONE;
             });
         }
 

@@ -46,8 +46,8 @@ public final class ReproH001 {
                 NodeSync.Harness h = new NodeSync.Harness(dir, storeId, UUID.randomUUID().toString(), options, 1,
                         runner)) {
             AtomicBoolean dropped = new AtomicBoolean();
-            h.server().faults((store, batch) -> !batch.isEmpty() && batch.getFirst().clientId().equals("client-a")
-                    && dropped.compareAndSet(false, true) ? new PushFaults.Decision(null, true) : PushFaults.Decision.NONE);
+            h.server().faults((store, batch, head) -> !batch.isEmpty() && batch.getFirst().clientId().equals("client-a")
+                    && dropped.compareAndSet(false, true) ? PushFaults.Decision.after(PushFaults.AfterAccept.DROP_CONNECTION) : PushFaults.Decision.NONE);
             NodeSync.Params params = new NodeSync.Params(0, List.of(5, 2), 2, 100, 2, "file", new int[5], policy);
             runner.write("INFO", "run-start", "scenario", "h001 lost-ack (SYNC-SPEC 4.2 I)", "policy", policy.cliName());
             NodeProcess a = h.startClient("client-a", params, policy.cliName(), 0);

@@ -137,8 +137,8 @@ class LiveStoreInteropTest {
     void s14ATransientUnknownErrorIsRetried(@TempDir Path dir) throws Exception {
         try (SyncServer s = server(dir)) {
             AtomicBoolean failed = new AtomicBoolean();
-            s.faults((store, batch) -> failed.compareAndSet(false, true)
-                    ? new PushFaults.Decision(WireCodec.typedError("storage-error", "db hiccup (injected)"), false)
+            s.faults((store, batch, head) -> failed.compareAndSet(false, true)
+                    ? new PushFaults.Decision(WireCodec.typedError("storage-error", "db hiccup (injected)"), PushFaults.AfterAccept.ACK)
                     : PushFaults.Decision.NONE);
             try (LiveStoreDriver a = new LiveStoreDriver(url(s), "s14", "ls-a", TOKEN, "memory", dir.resolve("a.err"))) {
                 a.create(2, 2);
@@ -146,6 +146,58 @@ class LiveStoreInteropTest {
             }
             assertThat(failed).isTrue();
             assertThat(s.metrics().rejected("injected-fault")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void s12WithoutASyncPayloadAgainstAnOpenServer(@TempDir Path dir) throws Exception {
+        try (SyncServer s = SyncServer.start(ServerConfig.builder().port(0).dataDir(dir.resolve("data"))
+                .insecureNoAuth(true).logFile(dir.resolve("server.log")).build());
+                LiveStoreDriver a = new LiveStoreDriver(url(s), "s12", "ls-a", null, "memory", dir.resolve("a.err"))) {
+            a.create(3, 3);
+            awaitSettled(a, 3, 3);
+            assertThat(Files.readString(dir.resolve("server.log"))).contains("auth-disabled")
+                    .doesNotContain("auth-refused");
+        }
+    }
+
+    @Test
+    void twoServerInstancesOnPostgresWithALiveStoreClientOnEach(@TempDir Path dir) throws Exception {
+        String schema = "interop_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String pg = System.getProperty("livesync.postgres", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+        ServerConfig.Builder config = ServerConfig.builder().port(0).tokens(Map.of("*", TOKEN)).postgres(pg, schema);
+        try (SyncServer one = SyncServer.start(config.nodeId("s1").logFile(dir.resolve("s1.log")).build());
+                SyncServer two = SyncServer.start(config.nodeId("s2").logFile(dir.resolve("s2.log")).build());
+                LiveStoreDriver a = new LiveStoreDriver(url(one), "pg", "ls-a", TOKEN, "memory", dir.resolve("a.err"));
+                LiveStoreDriver b = new LiveStoreDriver(url(two), "pg", "ls-b", TOKEN, "memory", dir.resolve("b.err"))) {
+            a.create(30, 3);
+            b.create(20, 2);
+            awaitServerHead(one, "pg", 50);
+            assertThat(awaitSettled(a, 50, 50).path("todos").asInt()).isEqualTo(50);
+            assertThat(awaitSettled(b, 50, 50).path("todos").asInt()).isEqualTo(50);
+            assertThat(one.metrics().pushesAccepted()).isPositive();
+            assertThat(two.metrics().pushesAccepted()).isPositive();
+        } finally {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg);
+                    java.sql.Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    @Test
+    void aLiveStore03AndA04ClientShareAStore(@TempDir Path dir) throws Exception {
+        try (SyncServer s = server(dir);
+                LiveStoreDriver v03 = new LiveStoreDriver(url(s), "mixed-versions", "ls-03", TOKEN, "memory",
+                        dir.resolve("v03.err"), "interop/livestore-0.3.1");
+                LiveStoreDriver v04 = new LiveStoreDriver(url(s), "mixed-versions", "ls-04", TOKEN, "memory",
+                        dir.resolve("v04.err"))) {
+            v03.create(5, 5);
+            v04.create(7, 7);
+            awaitServerHead(s, "mixed-versions", 12);
+            assertThat(v03.waitFor(12, 60_000).path("reached").asBoolean()).as("0.3 client sees all").isTrue();
+            assertThat(v04.waitFor(12, 60_000).path("reached").asBoolean()).as("0.4 client sees all").isTrue();
+            assertThat(Files.readString(dir.resolve("server.log"))).contains("\"protocol\":\"0.3\"");
         }
     }
 

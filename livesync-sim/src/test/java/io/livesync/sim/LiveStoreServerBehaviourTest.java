@@ -71,7 +71,7 @@ class LiveStoreServerBehaviourTest {
         try (SyncServer s = server(dir, 100); HttpClient http = HttpClient.newHttpClient()) {
             CountDownLatch pushEnteredStore = new CountDownLatch(1);
             CountDownLatch releaseStore = new CountDownLatch(1);
-            s.faults((store, batch) -> {
+            s.faults((store, batch, head) -> {
                 pushEnteredStore.countDown();
                 try {
                     releaseStore.await(10, TimeUnit.SECONDS); // the store is slow: this push waits here

@@ -1,0 +1,334 @@
+package io.livesync.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livesync.core.Event;
+import io.livesync.core.PageInfo;
+import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireException;
+import io.livesync.core.wire.WireFrames;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.StatusCode;
+
+/**
+ * One client's WebSocket in LiveStore 0.3's protocol ({@code @livestore/sync-cf} {@code makeCfSync}, served at
+ * {@code /websocket}; see the project's H001-REAL-CLIENTS.md): {@code WSMessage.PullReq/PullRes/PushReq/PushAck/Error/
+ * Ping/Pong}. It runs on the same {@link StoreHub} (same arbitration, storage and broadcast) as the 0.4 protocol, so
+ * a 0.3 and a 0.4 client can share a store. Same concurrency policy as {@link WsConnection}: Pongs jump the queue,
+ * requests run on virtual threads, one writer per socket.
+ */
+public final class Ws03Connection implements Session.Listener.AutoDemanding {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PONG = "{\"_tag\":\"WSMessage.Pong\",\"requestId\":\"ping\"}";
+
+    private final SyncServer server;
+    private final String storeId;
+    private final String remote;
+    private final LinkedBlockingDeque<String> outbound = new LinkedBlockingDeque<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Session session;
+    private volatile StoreHub.Subscription live;
+    private volatile boolean pullRequested;
+    private final java.util.concurrent.locks.ReentrantLock liveLock = new java.util.concurrent.locks.ReentrantLock();
+
+    Ws03Connection(SyncServer server, String storeId, String remote) {
+        this.server = server;
+        this.storeId = storeId;
+        this.remote = remote;
+    }
+
+    @Override
+    public void onWebSocketOpen(Session s) {
+        session = s;
+        server.metrics().connectionsOpened.increment();
+        server.metrics().connectionsOpen.incrementAndGet();
+        server.log().write("INFO", "connection-open", "store", storeId, "remote", remote, "protocol", "0.3");
+        Thread.ofVirtual().name("livesync-ws03-writer").start(this::writeLoop);
+        // In the 0.3 protocol every socket of a store receives every accepted batch, pull request or not (the 0.3.1
+        // client does not re-send its pull after a reconnect); a PullReq replaces this with a catch-up + live pull.
+        Thread.ofVirtual().name("livesync-ws03-follow").start(this::followLive);
+    }
+
+    private void followLive() {
+        AtomicBoolean started = new AtomicBoolean();
+        StoreHub.Sink sink = new StoreHub.Sink() {
+            @Override
+            public void page(WireFrames.PullResponse r) {
+                if (started.get() && !pullRequested && !r.batch().isEmpty()) {
+                    send(pullRes(r.batch(), 0, "push", "live"));
+                }
+            }
+
+            @Override
+            public void failed(WireFrames.WireError error) {}
+
+            @Override
+            public void ended() {}
+        };
+        try {
+            StoreHub.Subscription sub = server.hub().subscribe(storeId, server.hub().head(storeId), null, true, sink,
+                    this);
+            started.set(true);
+            if (pullRequested) {
+                sub.cancel(); // the client's own pull took over
+            } else {
+                replaceLive(sub);
+            }
+        } catch (RuntimeException e) {
+            server.log().write("WARN", "follow-failed", "store", storeId, "error", e.toString(), "protocol", "0.3");
+        }
+    }
+
+    /** Installs {@code next} as this socket's live subscription, cancelling the previous one. */
+    private void replaceLive(StoreHub.Subscription next) {
+        StoreHub.Subscription previous;
+        liveLock.lock();
+        try {
+            previous = live;
+            live = next;
+        } finally {
+            liveLock.unlock();
+        }
+        if (previous != null && previous != next) {
+            previous.cancel();
+        }
+        if (closed.get()) {
+            next.cancel();
+        }
+    }
+
+    @Override
+    public void onWebSocketText(String text) {
+        JsonNode frame;
+        try {
+            frame = server.codec().parseBounded(text, null);
+        } catch (WireException e) {
+            server.metrics().protocolError(e.code());
+            close(StatusCode.BAD_DATA, e.code() + ": " + e.getMessage());
+            return;
+        }
+        String tag = frame.path("_tag").asText();
+        String requestId = frame.path("requestId").asText("");
+        switch (tag) {
+            case "WSMessage.Ping" -> outbound.addFirst(PONG);
+            case "WSMessage.PullReq" -> Thread.ofVirtual().name("livesync-pull-03")
+                    .start(() -> pull(requestId, frame.path("cursor").isIntegralNumber() ? frame.get("cursor").asLong() : 0));
+            case "WSMessage.PushReq" -> Thread.ofVirtual().name("livesync-push-03").start(() -> push(requestId, frame));
+            default -> server.log().write("DEBUG", "unknown-frame", "store", storeId, "tag", tag, "protocol", "0.3");
+        }
+    }
+
+    private void pull(String requestId, long cursor) {
+        pullRequested = true;
+        AtomicBoolean caughtUp = new AtomicBoolean();
+        StoreHub.Sink sink = new StoreHub.Sink() {
+            @Override
+            public void page(WireFrames.PullResponse r) {
+                boolean liveBatch = caughtUp.get();
+                long remaining = r.pageInfo() instanceof PageInfo.MoreKnown k ? k.remaining() : 0;
+                send(pullRes(r.batch(), liveBatch ? 0 : remaining, liveBatch ? "push" : "pull",
+                        liveBatch ? "live" : requestId));
+            }
+
+            @Override
+            public void failed(WireFrames.WireError error) {
+                send(error(requestId, WireCodec.error(error).toString()));
+            }
+
+            @Override
+            public void ended() {}
+        };
+        try {
+            StoreHub.Subscription previous = live;
+            if (previous != null) {
+                previous.cancel(); // the catch-up below covers whatever the follow subscription had not sent
+            }
+            StoreHub.Subscription sub = server.hub().subscribe(storeId, cursor, null, true, sink, this);
+            caughtUp.set(true);
+            replaceLive(sub);
+        } catch (StoreHub.TooManySubscribers e) {
+            server.metrics().shedConnections.increment();
+            close(StatusCode.TRY_AGAIN_LATER, "too-many-subscribers");
+        } catch (RuntimeException e) {
+            close(StatusCode.SERVER_ERROR, "storage-error");
+        }
+    }
+
+    private void push(String requestId, JsonNode frame) {
+        if (!server.enterPush()) {
+            send(error(requestId, "the server is stopping"));
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            JsonNode batchNode = frame.path("batch");
+            if (!batchNode.isArray() || batchNode.size() > server.config().limits().maxEventsPerPush()) {
+                server.metrics().protocolError("malformed-frame");
+                send(error(requestId, "WSMessage.PushReq.batch must be an array of at most "
+                        + server.config().limits().maxEventsPerPush() + " events"));
+                return;
+            }
+            List<Event> batch = new ArrayList<>();
+            for (int i = 0; i < batchNode.size(); i++) {
+                batch.add(server.codec().eventFromWire(batchNode.get(i), null, "batch[" + i + "]", requestId));
+            }
+            long head = server.hub().head(storeId);
+            PushFaults.Decision fault = server.faults().decide(storeId, batch, head);
+            if (fault.failBeforeStoring() != null) {
+                server.metrics().pushRejected("injected-fault");
+                send(error(requestId, "injected transient failure"));
+                return;
+            }
+            StoreHub.PushResult result = server.hub().push(storeId, batch, null,
+                    fault.afterAccept() == PushFaults.AfterAccept.BLACKHOLE ? this : null);
+            switch (result) {
+                case StoreHub.PushResult.Accepted accepted -> {
+                    server.metrics().pushesAccepted.increment();
+                    server.metrics().eventsAccepted.add(batch.size());
+                    server.log().write("INFO", "push-accepted", "store", storeId, "remote", remote, "events",
+                            batch.size(), "head", accepted.newHead(), "protocol", "0.3");
+                    switch (fault.afterAccept()) {
+                        case ACK -> send("{\"_tag\":\"WSMessage.PushAck\",\"requestId\":" + quote(requestId) + "}");
+                        case DROP_CONNECTION -> {
+                            server.log().write("WARN", "fault-injected", "store", storeId, "fault", "lost-ack-close",
+                                    "head", accepted.newHead());
+                            closeAfterFlush("injected fault: lost ack"); // the echo queued before goes out first
+                        }
+                        case ERROR_AFTER_STORE -> {
+                            server.log().write("WARN", "fault-injected", "store", storeId, "fault",
+                                    "error-after-store", "head", accepted.newHead());
+                            send(error(requestId, "injected fault: error after store"));
+                        }
+                        case BLACKHOLE -> server.log().write("WARN", "fault-injected", "store", storeId, "fault",
+                                "blackhole", "head", accepted.newHead());
+                    }
+                }
+                case StoreHub.PushResult.Rejected rejected -> {
+                    server.metrics().pushRejected(rejected.reason());
+                    String message = rejected.error() instanceof WireFrames.ServerAheadError ahead
+                            ? "Invalid parent event number. Received e" + ahead.providedNum() + " but expected e"
+                                    + ahead.minimumExpectedNum()
+                            : WireCodec.error(rejected.error()).toString();
+                    server.log().write("INFO", "push-rejected", "store", storeId, "remote", remote, "reason",
+                            rejected.reason(), "protocol", "0.3");
+                    send(error(requestId, message));
+                }
+            }
+        } catch (WireException e) {
+            server.metrics().protocolError(e.code());
+            send(error(requestId, e.code() + ": " + e.getMessage()));
+        } catch (RuntimeException e) {
+            send(error(requestId, "storage-error: " + e.getMessage()));
+        } finally {
+            server.metrics().pushLatency(System.nanoTime() - start);
+            server.exitPush();
+        }
+    }
+
+    private static String pullRes(List<Event> events, long remaining, String context, String requestId) {
+        ObjectNode root = JSON.createObjectNode().put("_tag", "WSMessage.PullRes");
+        ArrayNode batch = root.putArray("batch");
+        for (Event e : events) {
+            ObjectNode item = batch.addObject();
+            item.set("eventEncoded", WireCodec.eventToWire(e));
+            JsonNode meta = e.meta().syncMetadata();
+            if (meta != null && meta.has("createdAt")) {
+                item.putObject("metadata").put("_tag", "Some").putObject("value")
+                        .put("createdAt", meta.get("createdAt").asText());
+            } else {
+                item.putObject("metadata").put("_tag", "None");
+            }
+        }
+        root.putObject("requestId").put("context", context).put("requestId", requestId);
+        root.put("remaining", remaining);
+        return root.toString();
+    }
+
+    private static String error(String requestId, String message) {
+        return JSON.createObjectNode().put("_tag", "WSMessage.Error").put("requestId", requestId)
+                .put("message", message).toString();
+    }
+
+    private static String quote(String s) {
+        return JsonNodeFactory.instance.textNode(s).toString();
+    }
+
+    private void send(String text) {
+        if (!closed.get()) {
+            outbound.addLast(text);
+        }
+    }
+
+    /** A queued close: frames queued before it are sent first (the lost-ack fault's echo reaches the pusher). */
+    private static final String CLOSE_AFTER_FLUSH = new String("close-after-flush");
+    private volatile String closeReason = "closed";
+
+    void closeAfterFlush(String reason) {
+        closeReason = reason;
+        outbound.addLast(CLOSE_AFTER_FLUSH);
+    }
+
+    private void writeLoop() {
+        try {
+            while (!closed.get()) {
+                String text = outbound.poll(1, TimeUnit.SECONDS);
+                if (text == null) {
+                    continue;
+                }
+                if (text == CLOSE_AFTER_FLUSH) {
+                    close(StatusCode.SERVER_ERROR, closeReason);
+                    return;
+                }
+                CompletableFuture<Void> sent = new CompletableFuture<>();
+                session.sendText(text, Callback.from(() -> sent.complete(null), sent::completeExceptionally));
+                sent.get(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            close(StatusCode.SERVER_ERROR, "send-failed");
+        }
+    }
+
+    void close(int status, String reason) {
+        Session s = session;
+        if (s != null && s.isOpen()) {
+            s.close(status, reason.length() > 120 ? reason.substring(0, 120) : reason, Callback.NOOP);
+        }
+        shutdown();
+    }
+
+    private void shutdown() {
+        if (closed.compareAndSet(false, true)) {
+            StoreHub.Subscription sub = live;
+            if (sub != null) {
+                sub.cancel();
+            }
+            server.metrics().connectionsOpen.decrementAndGet();
+        }
+    }
+
+    @Override
+    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+        server.log().write("INFO", "connection-close", "store", storeId, "remote", remote, "status", statusCode,
+                "protocol", "0.3");
+        shutdown();
+        callback.succeed();
+    }
+
+    @Override
+    public void onWebSocketError(Throwable cause) {
+        shutdown();
+    }
+}
