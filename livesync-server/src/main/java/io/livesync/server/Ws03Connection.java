@@ -12,9 +12,6 @@ import io.livesync.core.wire.WireException;
 import io.livesync.core.wire.WireFrames;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -35,7 +32,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
     private final SyncServer server;
     private final String storeId;
     private final String remote;
-    private final LinkedBlockingDeque<String> outbound = new LinkedBlockingDeque<>();
+    private final OutboundFrames outbound = new OutboundFrames(this::close);
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Session session;
     private volatile StoreHub.Subscription live;
@@ -54,7 +51,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
         server.metrics().connectionsOpened.increment();
         server.metrics().connectionsOpen.incrementAndGet();
         server.log().write("INFO", "connection-open", "store", storeId, "remote", remote, "protocol", "0.3");
-        Thread.ofVirtual().name("livesync-ws03-writer").start(this::writeLoop);
+        outbound.start("livesync-ws03-writer", s, closed::get);
         // In the 0.3 protocol every socket of a store receives every accepted batch, pull request or not (the 0.3.1
         // client does not re-send its pull after a reconnect); a PullReq replaces this with a catch-up + live pull.
         Thread.ofVirtual().name("livesync-ws03-follow").start(this::followLive);
@@ -121,7 +118,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
         String tag = frame.path("_tag").asText();
         String requestId = frame.path("requestId").asText("");
         switch (tag) {
-            case "WSMessage.Ping" -> outbound.addFirst(PONG);
+            case "WSMessage.Ping" -> outbound.urgent(PONG);
             case "WSMessage.PullReq" -> Thread.ofVirtual().name("livesync-pull-03")
                     .start(() -> pull(requestId, frame.path("cursor").isIntegralNumber() ? frame.get("cursor").asLong() : 0));
             case "WSMessage.PushReq" -> Thread.ofVirtual().name("livesync-push-03").start(() -> push(requestId, frame));
@@ -203,7 +200,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
                         case DROP_CONNECTION -> {
                             server.log().write("WARN", "fault-injected", "store", storeId, "fault", "lost-ack-close",
                                     "head", accepted.newHead());
-                            closeAfterFlush("injected fault: lost ack"); // the echo queued before goes out first
+                            outbound.closeAfterFlush("injected fault: lost ack"); // the echo queued before goes out first
                         }
                         case ERROR_AFTER_STORE -> {
                             server.log().write("WARN", "fault-injected", "store", storeId, "fault",
@@ -266,38 +263,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
 
     private void send(String text) {
         if (!closed.get()) {
-            outbound.addLast(text);
-        }
-    }
-
-    /** A queued close: frames queued before it are sent first (the lost-ack fault's echo reaches the pusher). */
-    private static final String CLOSE_AFTER_FLUSH = new String("close-after-flush");
-    private volatile String closeReason = "closed";
-
-    void closeAfterFlush(String reason) {
-        closeReason = reason;
-        outbound.addLast(CLOSE_AFTER_FLUSH);
-    }
-
-    private void writeLoop() {
-        try {
-            while (!closed.get()) {
-                String text = outbound.poll(1, TimeUnit.SECONDS);
-                if (text == null) {
-                    continue;
-                }
-                if (text == CLOSE_AFTER_FLUSH) {
-                    close(StatusCode.SERVER_ERROR, closeReason);
-                    return;
-                }
-                CompletableFuture<Void> sent = new CompletableFuture<>();
-                session.sendText(text, Callback.from(() -> sent.complete(null), sent::completeExceptionally));
-                sent.get(30, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            close(StatusCode.SERVER_ERROR, "send-failed");
+            outbound.send(text);
         }
     }
 

@@ -8,9 +8,7 @@ import io.livesync.core.wire.WireFrames.PullResponse;
 import io.livesync.core.wire.WireFrames.WireError;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -37,7 +35,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     private final String storeId;
     private final String remote;
     private final String pongText;
-    private final LinkedBlockingDeque<String> outbound = new LinkedBlockingDeque<>();
+    private final OutboundFrames outbound = new OutboundFrames(this::close);
     private final Map<String, PullHandle> pulls = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Session session;
@@ -118,7 +116,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         server.metrics().connectionsOpen.incrementAndGet();
         server.register(this);
         server.log().write("INFO", "connection-open", "store", storeId, "remote", remote);
-        Thread.ofVirtual().name("livesync-ws-writer").start(this::writeLoop);
+        outbound.start("livesync-ws-writer", s, closed::get);
     }
 
     @Override
@@ -131,7 +129,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
             return;
         }
         switch (frame) {
-            case WireFrames.Ping ping -> outbound.addFirst(pongText);
+            case WireFrames.Ping ping -> outbound.urgent(pongText);
             case WireFrames.Ack ack -> {
                 PullHandle handle = pulls.get(ack.requestId());
                 if (handle != null) {
@@ -191,7 +189,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
                         case DROP_CONNECTION -> {
                             server.log().write("WARN", "fault-injected", "store", storeId, "fault", "lost-ack-close",
                                     "head", accepted.newHead());
-                            closeAfterFlush("injected fault: lost ack"); // the echo queued before goes out first
+                            outbound.closeAfterFlush("injected fault: lost ack"); // the echo queued before goes out first
                         }
                         case ERROR_AFTER_STORE -> {
                             server.log().write("WARN", "fault-injected", "store", storeId, "fault",
@@ -328,39 +326,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
             close(StatusCode.TRY_AGAIN_LATER, "slow-consumer");
             return;
         }
-        outbound.addLast(text);
-    }
-
-    /** A queued close: frames queued before it are sent first (the lost-ack fault's echo reaches the pusher). */
-    private static final String CLOSE_AFTER_FLUSH = new String("close-after-flush");
-    private volatile String closeReason = "closed";
-
-    void closeAfterFlush(String reason) {
-        closeReason = reason;
-        outbound.addLast(CLOSE_AFTER_FLUSH);
-    }
-
-    private void writeLoop() {
-        try {
-            while (!closed.get()) {
-                String text = outbound.poll(1, TimeUnit.SECONDS);
-                if (text == null) {
-                    continue;
-                }
-                if (text == CLOSE_AFTER_FLUSH) {
-                    close(StatusCode.SERVER_ERROR, closeReason);
-                    return;
-                }
-                Session s = session;
-                CompletableFuture<Void> sent = new CompletableFuture<>();
-                s.sendText(text, Callback.from(() -> sent.complete(null), sent::completeExceptionally));
-                sent.get(30, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            close(StatusCode.SERVER_ERROR, "send-failed");
-        }
+        outbound.send(text);
     }
 
     /** Closes the socket (the client reconnects and re-pulls with its cursor). */

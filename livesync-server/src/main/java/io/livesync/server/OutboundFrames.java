@@ -1,0 +1,71 @@
+package io.livesync.server;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.StatusCode;
+
+/**
+ * The outbound side of one WebSocket: a queue drained by ONE writer virtual thread that sends a frame, waits for it to
+ * be written, then sends the next (Jetty allows one outstanding send). {@link #urgent} puts a frame at the front
+ * (Pongs: never delayed by queued chunks); {@link #closeAfterFlush} closes the socket once the frames queued before it
+ * are written (the lost-ack fault: the echo reaches the pusher first). Shared by both protocol endpoints.
+ */
+final class OutboundFrames {
+
+    private static final String CLOSE_AFTER_FLUSH = new String("close-after-flush"); // compared by identity
+
+    private final LinkedBlockingDeque<String> queue = new LinkedBlockingDeque<>();
+    private final BiConsumer<Integer, String> close;
+    private volatile String closeReason = "closed";
+
+    /** @param close closes the socket (status, reason); called by the writer on a queued close or a failed send */
+    OutboundFrames(BiConsumer<Integer, String> close) {
+        this.close = close;
+    }
+
+    void send(String frame) {
+        queue.addLast(frame);
+    }
+
+    void urgent(String frame) {
+        queue.addFirst(frame);
+    }
+
+    int size() {
+        return queue.size();
+    }
+
+    void closeAfterFlush(String reason) {
+        closeReason = reason;
+        queue.addLast(CLOSE_AFTER_FLUSH);
+    }
+
+    /** Starts the writer; it stops when {@code stopped} says so or the socket fails. */
+    void start(String threadName, Session session, java.util.function.BooleanSupplier stopped) {
+        Thread.ofVirtual().name(threadName).start(() -> {
+            try {
+                while (!stopped.getAsBoolean()) {
+                    String text = queue.poll(1, TimeUnit.SECONDS);
+                    if (text == null) {
+                        continue;
+                    }
+                    if (text == CLOSE_AFTER_FLUSH) {
+                        close.accept(StatusCode.SERVER_ERROR, closeReason);
+                        return;
+                    }
+                    CompletableFuture<Void> sent = new CompletableFuture<>();
+                    session.sendText(text, Callback.from(() -> sent.complete(null), sent::completeExceptionally));
+                    sent.get(30, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                close.accept(StatusCode.SERVER_ERROR, "send-failed");
+            }
+        });
+    }
+}
