@@ -84,7 +84,7 @@ public final class Store implements AutoCloseable {
     private Store(Shared shared, boolean owner) {
         this.shared = shared;
         this.owner = owner;
-        String sessionId = (owner ? "session-" : "session-") + UUID.randomUUID().toString().substring(0, 8);
+        String sessionId = "session-" + UUID.randomUUID().toString().substring(0, 8);
         SessionLogic logic = new SessionLogic(shared.schema.events(), shared.clientId, sessionId,
                 shared.leaderPushBatchSize, shared.rebasePauseMillis);
         this.session = new SessionDriver(logic, shared.leader, shared.timers);
