@@ -47,6 +47,9 @@ final class NodeSyncCommand {
         @Option(names = "--storage", description = "file | memory") String storage;
         @Option(names = "--clients", defaultValue = "2", description = "client processes (default ${DEFAULT-VALUE}; "
                 + "client-c, client-d... draw their todo counts from the seed too)") int clients;
+        @Option(names = "--client-a", defaultValue = "livesync", description = "livesync | livestore (a real LiveStore 0.4 client; needs npm ci in interop/livestore-node)") String clientA;
+        @Option(names = "--client-b", defaultValue = "livesync", description = "livesync | livestore") String clientB;
+        @Option(names = "--server-instances", defaultValue = "1", description = "server instances on one PostgreSQL database (needs --postgres); client i uses instance i mod N") int serverInstances;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -74,8 +77,14 @@ final class NodeSyncCommand {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
             int n = runs != null ? runs : NodeSync.defaultRuns(System.getenv());
-            List<NodeSync.RunResult> results = new NodeSync(out(spec)).run(new NodeSync.Options(n, seed,
-                    Duration.ofSeconds(timeout), policy, postgres, parsedFaults, logs, pinned, clients));
+            NodeSync.Options options;
+            try {
+                options = new NodeSync.Options(n, seed, Duration.ofSeconds(timeout), policy, postgres, parsedFaults,
+                        logs, pinned, clients, Map.of("a", clientA, "b", clientB), serverInstances);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            List<NodeSync.RunResult> results = new NodeSync(out(spec)).run(options);
             return results.stream().allMatch(NodeSync.RunResult::passed) ? 0 : 1;
         }
 

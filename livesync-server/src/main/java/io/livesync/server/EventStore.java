@@ -19,6 +19,9 @@ public interface EventStore extends AutoCloseable {
     /** Events with {@code after < seq <= upTo}, ascending, at most {@code limit}, with their metadata. */
     List<Event> read(String storeId, long after, long upTo, int limit);
 
+    /** Wipes a store and gives it a new backend id (clients detect the reset, SYNC-SPEC §5.1); returns the new meta. */
+    StoreMeta reset(String storeId);
+
     /** Total events stored (all stores), for metrics. */
     long eventCount();
 

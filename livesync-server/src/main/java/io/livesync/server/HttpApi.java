@@ -61,11 +61,17 @@ final class HttpApi extends Handler.Abstract {
             return;
         }
         String[] parts = path.split("/");
-        if (parts.length == 4 && parts[1].equals("test") && parts[3].equals("append-foreign")
-                && method.equals("POST") && server.config().testHooks()) {
-            long head = server.appendForeignEvent(parts[2]);
-            reply(response, callback, 200, JSON.createObjectNode().put("ok", head > 0).put("head", head));
-            return;
+        if (parts.length == 4 && parts[1].equals("test") && method.equals("POST") && server.config().testHooks()) {
+            if (parts[3].equals("append-foreign")) {
+                long head = server.appendForeignEvent(parts[2]);
+                reply(response, callback, 200, JSON.createObjectNode().put("ok", head > 0).put("head", head));
+                return;
+            }
+            if (parts[3].equals("reset")) {
+                reply(response, callback, 200, JSON.createObjectNode().put("ok", true)
+                        .put("backendId", server.resetStore(parts[2])));
+                return;
+            }
         }
         if (parts.length == 4 && parts[1].equals("sync")) {
             String storeId = parts[2];
@@ -74,8 +80,8 @@ final class HttpApi extends Handler.Abstract {
                 return;
             }
             if (!server.authorizedBearer(storeId, request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
-                server.metrics().authFailures.increment();
                 server.log().write("WARN", "auth-refused", "store", storeId, "where", "http " + parts[3]);
+                server.metrics().authFailures.increment();
                 reply(response, callback, 401, error("unauthorized", "missing or wrong bearer token for store "
                         + storeId));
                 return;

@@ -154,6 +154,30 @@ public final class PostgresEventStore implements EventStore {
     }
 
     @Override
+    public StoreMeta reset(String storeId) {
+        StoreMeta fresh = new StoreMeta(0, UUID.randomUUID().toString());
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM events WHERE store_id = ?");
+                    PreparedStatement up = c.prepareStatement("INSERT INTO stores VALUES (?, 0, ?) "
+                            + "ON CONFLICT (store_id) DO UPDATE SET head = 0, backend_id = EXCLUDED.backend_id")) {
+                del.setString(1, storeId);
+                del.executeUpdate();
+                up.setString(1, storeId);
+                up.setString(2, fresh.backendId());
+                up.executeUpdate();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reset of " + storeId + " failed: " + e.getMessage(), e);
+        }
+        return fresh;
+    }
+
+    @Override
     public List<Event> read(String storeId, long after, long upTo, int limit) {
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT seq, parent, name, args, client_id, session_id, created_at FROM events "

@@ -166,6 +166,37 @@ public final class SqliteEventStore implements EventStore {
     }
 
     @Override
+    public StoreMeta reset(String storeId) {
+        writeLock.lock();
+        try {
+            StoreMeta fresh = new StoreMeta(0, UUID.randomUUID().toString());
+            writer.setAutoCommit(false);
+            try (PreparedStatement del = writer.prepareStatement("DELETE FROM events WHERE store_id = ?");
+                    PreparedStatement up = writer.prepareStatement(
+                            "INSERT OR REPLACE INTO stores (store_id, head, backend_id) VALUES (?, 0, ?)")) {
+                del.setString(1, storeId);
+                int deleted = del.executeUpdate();
+                up.setString(1, storeId);
+                up.setString(2, fresh.backendId());
+                up.executeUpdate();
+                writer.commit();
+                eventCount -= deleted;
+            } catch (SQLException e) {
+                writer.rollback();
+                throw e;
+            } finally {
+                writer.setAutoCommit(true);
+            }
+            metas.put(storeId, fresh);
+            return fresh;
+        } catch (SQLException e) {
+            throw new IllegalStateException("reset of " + storeId + " failed: " + e.getMessage(), e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
     public List<Event> read(String storeId, long after, long upTo, int limit) {
         readLock.lock();
         try (PreparedStatement ps = reader.prepareStatement("SELECT seq, parent, name, args, client_id, session_id, "

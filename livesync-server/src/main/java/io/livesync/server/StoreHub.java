@@ -58,6 +58,12 @@ final class StoreHub {
     private final int pageSize;
     private final int maxSubscribersPerStore;
     private final ConcurrentHashMap<String, StoreState> stores = new ConcurrentHashMap<>();
+    /** Test hook: how long new pulls wait before their catch-up (0 = none). */
+    private volatile long catchUpDelayMillis;
+
+    void catchUpDelayMillis(long millis) {
+        this.catchUpDelayMillis = millis;
+    }
 
     private static final class StoreState {
         final ReentrantLock lock = new ReentrantLock();
@@ -109,6 +115,17 @@ final class StoreHub {
 
     private StoreState state(String storeId) {
         return stores.computeIfAbsent(storeId, id -> new StoreState(store.meta(id)));
+    }
+
+    /** Resets a store (new backend id, empty log); live pulls of the old store are cancelled. */
+    EventStore.StoreMeta reset(String storeId) {
+        StoreState old = stores.remove(storeId);
+        if (old != null) {
+            for (Subscription sub : old.live) {
+                sub.cancel();
+            }
+        }
+        return store.reset(storeId);
     }
 
     String backendId(String storeId) {
@@ -263,6 +280,8 @@ final class StoreHub {
         StoreState st = state(storeId);
         Subscription sub = new Subscription(storeId, sink, owner);
         if (cursor > 0 && cursorBackendId != null && !cursorBackendId.equals(st.backendId)) {
+            log.write("WARN", "pull-refused", "store", storeId, "reason", "backend-id-mismatch", "server",
+                    st.backendId, "client", cursorBackendId);
             sink.failed(new BackendIdMismatchError(st.backendId, cursorBackendId));
             return sub;
         }
@@ -290,6 +309,14 @@ final class StoreHub {
             sink.failed(WireCodec.typedError("cursor-ahead", "cursor " + cursor + " is beyond the head " + upTo
                     + " of store " + storeId));
             return sub;
+        }
+        long delay = catchUpDelayMillis;
+        if (delay > 0) {
+            try {
+                Thread.sleep(delay); // test hook: a slow catch-up (live batches are buffered meanwhile)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         long from = cursor;
         boolean sentAny = false;

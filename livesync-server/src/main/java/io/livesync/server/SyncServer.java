@@ -126,8 +126,8 @@ public final class SyncServer implements AutoCloseable {
         }
         JsonNode syncPayload = decodeSyncPayload(query.getValue("payload"));
         if (!authorized(storeId, syncPayload)) {
-            metrics.authFailures.increment();
             log.write("WARN", "auth-refused", "store", storeId, "remote", remote, "where", "upgrade");
+            metrics.authFailures.increment();
             Response.writeError(req, resp, callback, 401, "unauthorized: missing or wrong authToken for store "
                     + storeId);
             return null;
@@ -221,6 +221,23 @@ public final class SyncServer implements AutoCloseable {
 
     PushFaults faults() {
         return faults;
+    }
+
+    /**
+     * Resets a store: empty log, new backend id; its sockets are closed so that clients reconnect and detect the
+     * reset (LIVESTORE-WS-PROTOCOL §5 pitfall 6: rotating the backend id is the only supported reset).
+     */
+    public String resetStore(String storeId) {
+        EventStore.StoreMeta fresh = hub.reset(storeId);
+        log.write("WARN", "store-reset", "store", storeId, "backendId", fresh.backendId());
+        dropConnections(storeId);
+        return fresh.backendId();
+    }
+
+    /** Test hook: new pulls wait this long before their catch-up (a slow server); 0 turns it off. */
+    public void delayCatchUps(long millis) {
+        log.write("WARN", "test-hook-catch-up-delay", "millis", millis);
+        hub.catchUpDelayMillis(millis);
     }
 
     /** Closes every open socket of {@code storeId} (tests: the server drops connections). */

@@ -268,8 +268,9 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
                 sub.cancel();
             }
         } catch (StoreHub.TooManySubscribers e) {
-            server.metrics().shedConnections.increment();
+            // log first, then count: whoever sees the counter move finds the line
             server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason", e.getMessage());
+            server.metrics().shedConnections.increment();
             close(StatusCode.TRY_AGAIN_LATER, "too-many-subscribers");
         } catch (RuntimeException e) {
             server.log().write("ERROR", "pull-failed", "store", storeId, "error", e.toString());
@@ -285,8 +286,8 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
                     + "\", the request names \"" + requestStore + "\"");
         }
         if (!server.authorized(storeId, syncPayload)) {
-            server.metrics().authFailures.increment();
             server.log().write("WARN", "auth-refused", "store", storeId, "remote", remote, "where", "request");
+            server.metrics().authFailures.increment();
             return WireCodec.typedError("unauthorized", "missing or wrong authToken for store \"" + storeId + "\"");
         }
         return null;
@@ -320,9 +321,9 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
             return;
         }
         if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
-            server.metrics().shedConnections.increment();
             server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason",
                     "more than " + server.config().maxQueuedFramesPerConnection() + " frames queued (slow consumer)");
+            server.metrics().shedConnections.increment();
             close(StatusCode.TRY_AGAIN_LATER, "slow-consumer");
             return;
         }

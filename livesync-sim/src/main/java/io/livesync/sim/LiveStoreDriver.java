@@ -19,6 +19,7 @@ public final class LiveStoreDriver implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Process process;
+    private final StringBuilder clientOutput = new StringBuilder();
     private final BufferedWriter in;
     private final BufferedReader out;
 
@@ -62,11 +63,19 @@ public final class LiveStoreDriver implements AutoCloseable {
         in.write(json);
         in.write('\n');
         in.flush();
-        String line = out.readLine();
-        if (line == null) {
-            throw new IOException("the LiveStore driver exited (no reply to " + json + ")");
+        JsonNode reply = null;
+        while (reply == null) {
+            String line = out.readLine();
+            if (line == null) {
+                throw new IOException("the LiveStore driver exited (no reply to " + json + ")");
+            }
+            // LiveStore itself logs to stdout at times (e.g. around ServerAhead and rebases): skip non-replies
+            if (line.startsWith("{\"ok\"")) {
+                reply = JSON.readTree(line);
+            } else {
+                clientOutput.append(line).append('\n');
+            }
         }
-        JsonNode reply = JSON.readTree(line);
         if (!reply.path("ok").asBoolean()) {
             throw new IOException("the LiveStore driver failed: " + reply);
         }
@@ -83,6 +92,19 @@ public final class LiveStoreDriver implements AutoCloseable {
 
     public JsonNode status() throws IOException {
         return call("{\"cmd\":\"status\"}");
+    }
+
+    /** What the LiveStore client itself printed on stdout so far (read along with replies). */
+    public String clientOutput() {
+        return clientOutput.toString();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public Integer exitCode() {
+        return process.isAlive() ? null : process.exitValue();
     }
 
     @Override

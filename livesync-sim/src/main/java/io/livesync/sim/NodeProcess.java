@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** A child JVM running {@link NodeClientMain}, and its control channel (one command, one reply, at a time). */
-final class NodeProcess implements AutoCloseable {
+final class NodeProcess implements NodeSync.Controlled {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,7 +52,8 @@ final class NodeProcess implements AutoCloseable {
     }
 
     /** Sends one command and waits for its reply. @throws IOException if the process is gone */
-    JsonNode call(String json) throws IOException {
+    @Override
+    public JsonNode call(String json) throws IOException {
         lock.lock();
         try {
             if (!process.isAlive()) {
@@ -71,12 +72,24 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    boolean isAlive() {
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    Integer exitCode() {
+    @Override
+    public Integer exitCode() {
         return process.isAlive() ? null : process.exitValue();
+    }
+
+    @Override
+    public boolean reportsDigests() {
+        return true;
     }
 
     @Override

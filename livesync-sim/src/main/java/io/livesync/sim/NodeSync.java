@@ -87,17 +87,54 @@ public final class NodeSync {
 
     /** Options of a node-sync invocation; null fields are drawn from the seed. */
     public record Options(int runs, Long seed, Duration timeout, PushResumePolicy policy, String postgresUrl,
-            List<Fault> faults, Path logsRoot, Map<String, String> pinned, int clients) {
+            List<Fault> faults, Path logsRoot, Map<String, String> pinned, int clients, Map<String, String> clientKinds,
+            int serverInstances) {
         public Options {
             if (clients < 2 || clients > 26) {
                 throw new IllegalArgumentException("clients must be in [2, 26], got " + clients);
             }
+            if (serverInstances < 1 || (serverInstances > 1 && postgresUrl == null)) {
+                throw new IllegalArgumentException("more than one server instance needs --postgres (got "
+                        + serverInstances + " instances)");
+            }
+            for (Map.Entry<String, String> kind : clientKinds.entrySet()) {
+                if (!kind.getValue().equals("livesync") && !kind.getValue().equals("livestore")) {
+                    throw new IllegalArgumentException("client-" + kind.getKey() + " must be livesync or livestore, got "
+                            + kind.getValue());
+                }
+            }
+        }
+
+        public Options(int runs, Long seed, Duration timeout, PushResumePolicy policy, String postgresUrl,
+                List<Fault> faults, Path logsRoot, Map<String, String> pinned, int clients) {
+            this(runs, seed, timeout, policy, postgresUrl, faults, logsRoot, pinned, clients, Map.of(), 1);
         }
 
         public Options(int runs, Long seed, Duration timeout, PushResumePolicy policy, String postgresUrl,
                 List<Fault> faults, Path logsRoot, Map<String, String> pinned) {
             this(runs, seed, timeout, policy, postgresUrl, faults, logsRoot, pinned, 2);
         }
+
+        String kindOf(String clientName) {
+            return clientKinds.getOrDefault(clientName.substring("client-".length()), "livesync");
+        }
+    }
+
+    /** A client process of either kind, driven by the same JSON-line commands. */
+    interface Controlled extends AutoCloseable {
+        String name();
+
+        JsonNode call(String json) throws IOException;
+
+        boolean isAlive();
+
+        Integer exitCode();
+
+        /** True for livesync clients, whose status carries log and state digests. */
+        boolean reportsDigests();
+
+        @Override
+        void close();
     }
 
     /** The outcome of one run. */
@@ -160,7 +197,11 @@ public final class NodeSync {
         List<RunResult> results = new ArrayList<>();
         for (int i = 0; i < options.runs(); i++) {
             Params params = draw(master + i, options.pinned(), options.policy(), options.clients());
-            out.println("run " + (i + 1) + "/" + options.runs() + " seed=" + params.seed() + " " + params.describe());
+            String kinds = options.clientKinds().values().stream().anyMatch("livestore"::equals)
+                    ? " kinds=" + options.clientKinds() : "";
+            String instances = options.serverInstances() > 1 ? " serverInstances=" + options.serverInstances() : "";
+            out.println("run " + (i + 1) + "/" + options.runs() + " seed=" + params.seed() + " " + params.describe()
+                    + kinds + instances);
             out.flush();
             RunResult result = runOne(i + 1, params, options);
             results.add(result);
@@ -209,13 +250,13 @@ public final class NodeSync {
             runner.write("INFO", "run-start", "seed", params.seed(), "params", params.describe(), "store", storeId);
             String policy = params.policy() == null ? null : params.policy().cliName();
             int pause = java.util.Arrays.stream(params.delays()).sum();
-            List<NodeProcess> nodes = new ArrayList<>();
+            List<Controlled> nodes = new ArrayList<>();
             for (int c = 0; c < params.todoCounts().size(); c++) {
-                nodes.add(h.startClient("client-" + (char) ('a' + c), params, policy, pause));
+                nodes.add(h.startClient("client-" + (char) ('a' + c), params, policy, pause, c));
             }
             List<CompletableFuture<JsonNode>> creates = new ArrayList<>();
             for (int c = 0; c < nodes.size(); c++) {
-                NodeProcess node = nodes.get(c);
+                Controlled node = nodes.get(c);
                 String command = "{\"cmd\":\"create\",\"count\":" + params.todoCounts().get(c) + ",\"batch\":"
                         + params.commitBatchSize() + "}";
                 creates.add(CompletableFuture.supplyAsync(() -> h.call(node, command)));
@@ -234,10 +275,11 @@ public final class NodeSync {
         final String storeId;
         final String token;
         final ServerLog runner;
-        final List<NodeProcess> clients = new ArrayList<>();
+        final List<Controlled> clients = new ArrayList<>();
         private final ServerConfig.Builder config;
         private final Options options;
         private volatile SyncServer server;
+        private final List<SyncServer> extraInstances = new ArrayList<>();
         private final Thread restarter;
 
         Harness(Path dir, String storeId, String token, Options options, long seed, ServerLog runner) {
@@ -254,6 +296,10 @@ public final class NodeSync {
             }
             this.server = SyncServer.start(config.build());
             installFaults(server, options.faults(), seed);
+            for (int i = 1; i < options.serverInstances(); i++) {
+                extraInstances.add(SyncServer.start(config.nodeId("server-" + (i + 1))
+                        .logFile(dir.resolve("server-" + (i + 1) + ".log")).build()));
+            }
             Fault restart = options.faults().stream().filter(f -> f.kind().equals("server-restart")).findFirst()
                     .orElse(null);
             this.restarter = restart == null ? null : Thread.ofVirtual().start(() -> restartAfter((long) restart.value()));
@@ -296,10 +342,53 @@ public final class NodeSync {
         }
 
         NodeProcess startClient(String name, Params params, String policy, int pauseMillis) throws IOException {
+            return (NodeProcess) startClient(name, params, policy, pauseMillis, 0);
+        }
+
+        /** Starts a client of the kind the options give it, connected to server instance {@code index % instances}. */
+        Controlled startClient(String name, Params params, String policy, int pauseMillis, int index)
+                throws IOException {
+            List<SyncServer> instances = new ArrayList<>();
+            instances.add(server);
+            instances.addAll(extraInstances);
+            SyncServer target = instances.get(index % instances.size());
+            if (options.kindOf(name).equals("livestore")) {
+                String storage = params.storage().equals("file")
+                        ? "fs:" + java.nio.file.Files.createDirectories(dir.resolve(name + "-data")) : "memory";
+                LiveStoreDriver d = new LiveStoreDriver("ws://127.0.0.1:" + target.port(), storeId, name, token,
+                        storage, dir.resolve(name + ".log"));
+                Controlled c = new Controlled() {
+                    public String name() {
+                        return name;
+                    }
+
+                    public JsonNode call(String json) throws IOException {
+                        return d.call(json);
+                    }
+
+                    public boolean isAlive() {
+                        return d.isAlive();
+                    }
+
+                    public Integer exitCode() {
+                        return d.exitCode();
+                    }
+
+                    public boolean reportsDigests() {
+                        return false;
+                    }
+
+                    public void close() {
+                        d.close();
+                    }
+                };
+                clients.add(c);
+                return c;
+            }
             Map<String, String> opts = new LinkedHashMap<>();
             opts.put("store", storeId);
             opts.put("client", name);
-            opts.put("url", "ws://127.0.0.1:" + server.port());
+            opts.put("url", "ws://127.0.0.1:" + target.port());
             opts.put("token", token);
             opts.put("storage", params.storage().equals("file") ? "file:" + dir.resolve(name + ".db") : "memory");
             opts.put("leader-push-batch", Integer.toString(params.leaderPushBatchSize()));
@@ -314,11 +403,11 @@ public final class NodeSync {
             return p;
         }
 
-        JsonNode call(NodeProcess p, String command) {
+        JsonNode call(Controlled p, String command) {
             try {
                 JsonNode reply = p.call(command);
                 if (!reply.path("ok").asBoolean()) {
-                    throw new IllegalStateException(p.name + " answered " + reply);
+                    throw new IllegalStateException(p.name() + " answered " + reply);
                 }
                 return reply;
             } catch (IOException e) {
@@ -334,14 +423,15 @@ public final class NodeSync {
          * Polls both clients until they hold {@code total} todos with identical logs and state, a client exits, or
          * the timeout passes. Returns the verdict.
          */
-        String awaitConvergence(List<NodeProcess> nodes, int total, Duration timeout, CompletableFuture<?>... work) {
+        String awaitConvergence(List<? extends Controlled> nodes, int total, Duration timeout,
+                CompletableFuture<?>... work) {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
-                for (NodeProcess p : nodes) {
+                for (Controlled p : nodes) {
                     if (!p.isAlive()) {
-                        runner.write("ERROR", "client-exited-early", "client", p.name, "exitCode", p.exitCode());
+                        runner.write("ERROR", "client-exited-early", "client", p.name(), "exitCode", p.exitCode());
                         finalStatuses(nodes);
-                        return "client " + p.name + " exited early with code " + p.exitCode();
+                        return "client " + p.name() + " exited early with code " + p.exitCode();
                     }
                 }
                 for (CompletableFuture<?> w : work) {
@@ -353,13 +443,25 @@ public final class NodeSync {
                 boolean allDone = java.util.Arrays.stream(work).allMatch(CompletableFuture::isDone);
                 if (allDone) {
                     List<JsonNode> statuses = nodes.stream().map(p -> call(p, "{\"cmd\":\"status\"}")).toList();
-                    boolean same = statuses.stream().allMatch(s -> s.path("todos").asInt() == total
-                            && s.path("pending").asInt() == 0
-                            && s.path("logDigest").asText().equals(statuses.getFirst().path("logDigest").asText())
-                            && s.path("stateDigest").asText().equals(statuses.getFirst().path("stateDigest").asText()));
+                    boolean same = true;
+                    String digests = null;
+                    for (int i = 0; i < nodes.size(); i++) {
+                        JsonNode s = statuses.get(i);
+                        same &= s.path("todos").asInt() == total && s.path("pending").asInt() == 0
+                                && upstream(s) == total;
+                        if (nodes.get(i).reportsDigests()) {
+                            String d = s.path("logDigest").asText() + "/" + s.path("stateDigest").asText();
+                            same &= digests == null || digests.equals(d);
+                            digests = d;
+                        }
+                    }
                     if (same) {
                         finalStatuses(nodes);
-                        return "converged: " + total + " todos, identical logs and state";
+                        boolean mixed = nodes.stream().anyMatch(n -> !n.reportsDigests());
+                        return "converged: " + total + " todos" + (mixed
+                                ? ", every client at the server head with nothing pending; identical logs and state among"
+                                        + " livesync clients"
+                                : ", identical logs and state");
                     }
                 }
                 if (System.nanoTime() > deadline) {
@@ -367,7 +469,7 @@ public final class NodeSync {
                     StringBuilder sb = new StringBuilder("timeout after " + timeout.toSeconds() + " s:");
                     for (int i = 0; i < nodes.size(); i++) {
                         JsonNode s = statuses.get(i);
-                        sb.append(' ').append(nodes.get(i).name).append(" todos=").append(s.path("todos").asText())
+                        sb.append(' ').append(nodes.get(i).name()).append(" todos=").append(s.path("todos").asText())
                                 .append(" pending=").append(s.path("pending").asText()).append(" loop=")
                                 .append(s.path("loop").asText());
                     }
@@ -382,16 +484,22 @@ public final class NodeSync {
             }
         }
 
-        List<JsonNode> finalStatuses(List<NodeProcess> nodes) {
+        /** A status's upstream head as a number ("e12" from livesync clients, 12 from LiveStore's driver). */
+        static long upstream(JsonNode status) {
+            JsonNode head = status.path("upstreamHead");
+            return head.isNumber() ? head.asLong() : Long.parseLong(head.asText("e-1").replace("e", "").replaceAll("[.r].*", ""));
+        }
+
+        List<JsonNode> finalStatuses(List<? extends Controlled> nodes) {
             List<JsonNode> statuses = new ArrayList<>();
-            for (NodeProcess p : nodes) {
+            for (Controlled p : nodes) {
                 if (!p.isAlive()) {
                     statuses.add(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
                     continue;
                 }
                 JsonNode s = call(p, "{\"cmd\":\"status\"}");
                 statuses.add(s);
-                runner.write("INFO", "final-status", "client", p.name, "todos", s.path("todos").asInt(),
+                runner.write("INFO", "final-status", "client", p.name(), "todos", s.path("todos").asInt(),
                         "pending", s.path("pending").asInt(), "loop", s.path("loop").asText(),
                         "loopReason", s.path("loopReason").asText(), "upstreamHead", s.path("upstreamHead").asText(),
                         "rebases", s.path("rebases").asLong(), "advances", s.path("advances").asLong(),
@@ -402,11 +510,14 @@ public final class NodeSync {
 
         @Override
         public void close() {
-            for (NodeProcess p : clients) {
+            for (Controlled p : clients) {
                 p.close();
             }
             if (restarter != null) {
                 restarter.interrupt();
+            }
+            for (SyncServer extra : extraInstances) {
+                extra.close();
             }
             Objects.requireNonNull(server).close();
         }

@@ -89,6 +89,55 @@ class LiveStoreInteropTest {
     }
 
     @Test
+    void s3ASecondClientGetsServerAheadThenRebasesAndPushesAgain(@TempDir Path dir) throws Exception {
+        try (SyncServer s = server(dir);
+                LiveStoreDriver a = new LiveStoreDriver(url(s), "s3", "ls-a", TOKEN, "memory", dir.resolve("a.err"))) {
+            a.create(4, 2);
+            awaitSettled(a, 4, 4);
+            s.delayCatchUps(3000); // b pushes before it has seen a's events
+            try (LiveStoreDriver b = new LiveStoreDriver(url(s), "s3", "ls-b", TOKEN, "memory", dir.resolve("b.err"))) {
+                b.create(2, 2);
+                awaitServerHead(s, "s3", 6);
+                assertThat(awaitSettled(b, 6, 6).path("todos").asInt()).isEqualTo(6);
+                assertThat(awaitSettled(a, 6, 6).path("todos").asInt()).isEqualTo(6);
+            }
+            assertThat(s.metrics().rejected("server-ahead")).as("b's first push was rejected").isPositive();
+        }
+    }
+
+    @Test
+    void s7ABackendIdChangeIsDetectedAndTheClientResetsItself(@TempDir Path dir) throws Exception {
+        try (SyncServer s = server(dir)) {
+            Path storage = Files.createDirectories(dir.resolve("ls-a"));
+            LiveStoreDriver a = new LiveStoreDriver(url(s), "s7", "ls-a", TOKEN, "fs:" + storage, dir.resolve("a.err"));
+            try {
+                a.create(2, 2);
+                awaitSettled(a, 2, 2);
+                String before = s.eventStore().meta("s7").backendId();
+                String after = s.resetStore("s7"); // new backend id, empty log, sockets closed
+                assertThat(after).isNotEqualTo(before);
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (!Files.readString(dir.resolve("server.log")).contains("\"reason\":\"backend-id-mismatch\"")) {
+                    assertThat(System.nanoTime()).as("the client's old cursor is refused").isLessThan(deadline);
+                    Thread.sleep(20); // polling interval of a bounded wait
+                }
+                // LiveStore's documented reaction (onBackendIdMismatch: 'reset'): it reports the mismatch and shuts the
+                // store down (it prints both); in no case may it push its old events into the reset store
+                while (!(a.clientOutput().contains("BackendIdMismatchError")
+                        && a.clientOutput().contains("shutdown complete"))) {
+                    assertThat(System.nanoTime()).as("the client reacts to the reset:\n" + a.clientOutput())
+                            .isLessThan(deadline);
+                    a.status(); // reads what the client printed meanwhile
+                    Thread.sleep(50); // polling interval of a bounded wait
+                }
+                assertThat(s.eventStore().meta("s7").head()).as("old events never re-pushed").isZero();
+            } finally {
+                a.close();
+            }
+        }
+    }
+
+    @Test
     void s8HundredTwentyEventsArePushedInBatchesOfFifty(@TempDir Path dir) throws Exception {
         try (SyncServer s = server(dir);
                 LiveStoreDriver a = new LiveStoreDriver(url(s), "s8", "ls-a", TOKEN, "memory", dir.resolve("a.err"))) {

@@ -125,8 +125,8 @@ class LiveStoreServerBehaviourTest {
                     "memory", dir.resolve("b.err"))) {
                 await("the second client is shed", Duration.ofSeconds(30),
                         () -> s.metrics().render().matches("(?s).*livesync_connections_shed_total [1-9].*"));
-                assertThat(Files.readString(dir.resolve("server.log"))).contains("too-many-subscribers")
-                        .doesNotContain("\"event\":\"pull-failed\"");
+                assertThat(Files.readString(dir.resolve("server.log"))).contains("\"event\":\"connection-shed\"")
+                        .contains("maxLiveSubscribersPerStore").doesNotContain("\"event\":\"pull-failed\"");
                 first.close(); // room again: the shed client must get in by itself
                 assertThat(second.waitFor(1, 60_000).path("reached").asBoolean()).as("recovered").isTrue();
             }

@@ -40,6 +40,40 @@ class NodeSyncHarnessTest {
         assertThat(results.stream().map(NodeSync.RunResult::dir).distinct().count()).isEqualTo(3);
     }
 
+    /** node-sync --client-b livestore: a livesync JVM and a real LiveStore 0.4 client write concurrently (rebases). */
+    @Test
+    void mixedRunWithARealLiveStoreClientConverges(@TempDir Path logs) throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        List<NodeSync.RunResult> results;
+        try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+            results = new NodeSync(out).run(new NodeSync.Options(1, Seeds.seed("nodeSyncMixed"), Duration.ofSeconds(90),
+                    null, null, List.of(), logs, Map.of("todo-count-a", "120", "todo-count-b", "80"), 2,
+                    Map.of("b", "livestore"), 1));
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+        assertThat(results).as(text).allMatch(NodeSync.RunResult::passed);
+        assertThat(text).contains("kinds=").contains("converged: 200 todos");
+    }
+
+    /** The same across two server instances on one PostgreSQL database, one client on each. */
+    @Test
+    void mixedRunAcrossTwoPostgresInstancesConverges(@TempDir Path logs) throws Exception {
+        String pg = System.getProperty("livesync.postgres", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        List<NodeSync.RunResult> results;
+        try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+            results = new NodeSync(out).run(new NodeSync.Options(1, Seeds.seed("nodeSyncMixedPostgres"),
+                    Duration.ofSeconds(90), null, pg, List.of(), logs,
+                    Map.of("todo-count-a", "100", "todo-count-b", "100"), 2, Map.of("b", "livestore"), 2));
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+        assertThat(results).as(text).allMatch(NodeSync.RunResult::passed);
+        assertThat(text).contains("serverInstances=2");
+        assertThat(results.getFirst().dir().resolve("server-2.log")).exists();
+    }
+
     @Test
     void runsComeFromTheFlagThenTheEnvironment() {
         assertThat(NodeSync.defaultRuns(Map.of())).isEqualTo(20);
