@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
 
 /** {@code livesync server}: runs a sync server until SIGTERM or Ctrl-C (then stops gracefully). */
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = "Run a sync server: LiveStore 0.4 WebSocket protocol at /sync/{storeId}, HTTP push/pull, "
-                + "/health, /metrics. Embedded SQLite by default; --postgres for several instances on one database.")
+        description = "Run a sync server: LiveStore 0.4 WebSocket protocol at /, /sync and /sync/{storeId}, LiveStore "
+                + "0.3's at /websocket, HTTP push/pull, /health, /metrics. Embedded SQLite by default; --postgres for "
+                + "several instances on one database. --fault and --test-hooks for testing clients.")
 final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "interface to listen on (default ${DEFAULT-VALUE})")
