@@ -12,12 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** A real LiveStore 0.4 node client ({@code interop/livestore-node/driver.mjs}) driven over stdin/stdout. */
-public final class LiveStoreDriver implements AutoCloseable {
+public final class LiveStoreDriver implements NodeSync.Controlled {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final String name;
     private final Process process;
     private final StringBuilder clientOutput = new StringBuilder();
     private final BufferedWriter in;
@@ -47,6 +47,7 @@ public final class LiveStoreDriver implements AutoCloseable {
     /** A driver from another folder (e.g. {@code interop/livestore-0.3.1}). */
     public LiveStoreDriver(String url, String storeId, String clientId, String token, String storage, Path stderr,
             String driverFolder) throws IOException {
+        this.name = clientId;
         List<String> cmd = new ArrayList<>(List.of("node", "driver.mjs", "--url", url, "--store", storeId, "--client",
                 clientId, "--storage", storage));
         if (token != null) {
@@ -59,6 +60,18 @@ public final class LiveStoreDriver implements AutoCloseable {
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The LiveStore driver cannot compute livesync's log and state digests. */
+    @Override
+    public boolean reportsDigests() {
+        return false;
+    }
+
+    @Override
     public JsonNode call(String json) throws IOException {
         in.write(json);
         in.write('\n');
@@ -99,30 +112,18 @@ public final class LiveStoreDriver implements AutoCloseable {
         return clientOutput.toString();
     }
 
+    @Override
     public boolean isAlive() {
         return process.isAlive();
     }
 
+    @Override
     public Integer exitCode() {
         return process.isAlive() ? null : process.exitValue();
     }
 
     @Override
     public void close() {
-        try {
-            if (process.isAlive()) {
-                try {
-                    call("{\"cmd\":\"shutdown\"}");
-                } catch (IOException ignored) {
-                    // already gone
-                }
-            }
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        NodeSync.Controlled.shutdown(this, process, 15);
     }
 }

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** A child JVM running {@link NodeClientMain}, and its control channel (one command, one reply, at a time). */
@@ -94,20 +93,6 @@ final class NodeProcess implements NodeSync.Controlled {
 
     @Override
     public void close() {
-        try {
-            if (process.isAlive()) {
-                try {
-                    call("{\"cmd\":\"shutdown\"}");
-                } catch (IOException ignored) {
-                    // already gone
-                }
-            }
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        NodeSync.Controlled.shutdown(this, process, 10);
     }
 }

@@ -135,6 +135,25 @@ public final class NodeSync {
 
         @Override
         void close();
+
+        /** The one way to stop a client process: ask it to shut down, wait, then kill it if it does not go. */
+        static void shutdown(Controlled client, Process process, long graceSeconds) {
+            try {
+                if (process.isAlive()) {
+                    try {
+                        client.call("{\"cmd\":\"shutdown\"}");
+                    } catch (IOException ignored) {
+                        // already gone
+                    }
+                }
+                if (!process.waitFor(graceSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
     }
 
     /** The outcome of one run. */
@@ -355,33 +374,8 @@ public final class NodeSync {
             if (options.kindOf(name).equals("livestore")) {
                 String storage = params.storage().equals("file")
                         ? "fs:" + java.nio.file.Files.createDirectories(dir.resolve(name + "-data")) : "memory";
-                LiveStoreDriver d = new LiveStoreDriver("ws://127.0.0.1:" + target.port(), storeId, name, token,
+                LiveStoreDriver c = new LiveStoreDriver("ws://127.0.0.1:" + target.port(), storeId, name, token,
                         storage, dir.resolve(name + ".log"));
-                Controlled c = new Controlled() {
-                    public String name() {
-                        return name;
-                    }
-
-                    public JsonNode call(String json) throws IOException {
-                        return d.call(json);
-                    }
-
-                    public boolean isAlive() {
-                        return d.isAlive();
-                    }
-
-                    public Integer exitCode() {
-                        return d.exitCode();
-                    }
-
-                    public boolean reportsDigests() {
-                        return false;
-                    }
-
-                    public void close() {
-                        d.close();
-                    }
-                };
                 clients.add(c);
                 return c;
             }
