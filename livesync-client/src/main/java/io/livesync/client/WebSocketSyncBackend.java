@@ -7,6 +7,7 @@ import io.livesync.core.backend.SyncBackend;
 import io.livesync.core.backend.SyncException;
 import io.livesync.core.leader.SyncError;
 import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireErrorCode;
 import io.livesync.core.wire.WireException;
 import io.livesync.core.wire.WireFrames;
 import io.livesync.core.wire.WireLimits;
@@ -363,12 +364,10 @@ public final class WebSocketSyncBackend implements SyncBackend {
                 JsonNode cause = e.cause() == null ? JsonNodeFactory.instance.nullNode() : e.cause();
                 String code = cause.path("code").asText("");
                 String message = cause.path("message").asText(cause.toString());
-                yield switch (code) {
-                    case "unauthorized", "too-many-events", "event-too-large", "invalid-batch", "invalid-event",
-                         "malformed-frame", "wrong-store", "frame-too-large", "too-deep" ->
-                            new SyncError.Refused(code, message);
-                    default -> new SyncError.Transient((code.isEmpty() ? "" : code + ": ") + message);
-                };
+                java.util.Optional<WireErrorCode> known = WireErrorCode.fromWire(code);
+                yield known.isPresent() && !known.get().retryable()
+                        ? new SyncError.Refused(code, message)
+                        : new SyncError.Transient((code.isEmpty() ? "" : code + ": ") + message);
             }
         };
     }

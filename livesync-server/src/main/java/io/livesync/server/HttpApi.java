@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.core.Event;
 import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireErrorCode;
 import io.livesync.core.wire.WireException;
 import io.livesync.core.wire.WireFrames;
 import java.nio.charset.StandardCharsets;
@@ -121,11 +122,11 @@ final class HttpApi extends Handler.Abstract {
             JsonNode root = server.codec().parseBounded(body, null);
             JsonNode events = root.get("batch");
             if (!root.isObject() || events == null || !events.isArray()) {
-                throw new WireException("malformed-frame", "the body must be {\"batch\": [events], \"backendId\": ...}",
+                throw new WireException(WireErrorCode.MALFORMED_FRAME, "the body must be {\"batch\": [events], \"backendId\": ...}",
                         null);
             }
             if (events.size() > server.config().limits().maxEventsPerPush()) {
-                throw new WireException("too-many-events", "the push has " + events.size() + " events; the limit is "
+                throw new WireException(WireErrorCode.TOO_MANY_EVENTS, "the push has " + events.size() + " events; the limit is "
                         + server.config().limits().maxEventsPerPush() + " (maxEventsPerPush)", null);
             }
             for (int i = 0; i < events.size(); i++) {
@@ -135,7 +136,7 @@ final class HttpApi extends Handler.Abstract {
             backendId = id == null || id.isNull() ? null : id.asText();
         } catch (WireException e) {
             server.metrics().protocolError(e.code());
-            reply(response, callback, e.code().equals("frame-too-large") ? 413 : 400, error(e.code(), e.getMessage()));
+            reply(response, callback, e.code() == WireErrorCode.FRAME_TOO_LARGE ? 413 : 400, error(e.code().wireName(), e.getMessage()));
             return;
         }
         if (!server.enterPush()) {

@@ -42,6 +42,10 @@ public final class Metrics {
         pushesRejected.computeIfAbsent(reason, r -> new LongAdder()).increment();
     }
 
+    void protocolError(io.livesync.core.wire.WireErrorCode code) {
+        protocolError(code.wireName());
+    }
+
     void protocolError(String code) {
         protocolErrors.computeIfAbsent(code, c -> new LongAdder()).increment();
     }

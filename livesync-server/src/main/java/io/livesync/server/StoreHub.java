@@ -3,6 +3,7 @@ package io.livesync.server;
 import io.livesync.core.Event;
 import io.livesync.core.PageInfo;
 import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireErrorCode;
 import io.livesync.core.wire.WireFrames.BackendIdMismatchError;
 import io.livesync.core.wire.WireFrames.PullResponse;
 import io.livesync.core.wire.WireFrames.ServerAheadError;
@@ -173,7 +174,7 @@ final class StoreHub {
                             "server-ahead");
                 }
                 case EventStore.AppendOutcome.Invalid invalid -> new PushResult.Rejected(
-                        WireCodec.typedError("invalid-batch", invalid.problem()), "invalid-batch");
+                        WireCodec.typedError(WireErrorCode.INVALID_BATCH, invalid.problem()), "invalid-batch");
             };
         } finally {
             st.lock.unlock();
@@ -306,7 +307,7 @@ final class StoreHub {
             // without a new backend id (LIVESTORE-WS-PROTOCOL §5 pitfall 6). Say so; never pretend all is well.
             log.write("ERROR", "pull-cursor-ahead", "store", storeId, "cursor", cursor, "head", upTo);
             sub.cancel();
-            sink.failed(WireCodec.typedError("cursor-ahead", "cursor " + cursor + " is beyond the head " + upTo
+            sink.failed(WireCodec.typedError(WireErrorCode.CURSOR_AHEAD, "cursor " + cursor + " is beyond the head " + upTo
                     + " of store " + storeId));
             return sub;
         }

@@ -1,6 +1,7 @@
 package io.livesync.server;
 
 import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireErrorCode;
 import io.livesync.core.wire.WireException;
 import io.livesync.core.wire.WireFrames;
 import io.livesync.core.wire.WireFrames.ClientFrame;
@@ -152,7 +153,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     private void handlePush(WireFrames.PushRequest push) {
         long start = System.nanoTime();
         if (!server.enterPush()) {
-            exit(push.id(), WireCodec.typedError("shutting-down", "the server is stopping; retry on another instance"));
+            exit(push.id(), WireCodec.typedError(WireErrorCode.SHUTTING_DOWN, "the server is stopping; retry on another instance"));
             return;
         }
         try {
@@ -194,7 +195,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
                         case ERROR_AFTER_STORE -> {
                             server.log().write("WARN", "fault-injected", "store", storeId, "fault",
                                     "error-after-store", "head", accepted.newHead());
-                            exit(push.id(), WireCodec.typedError("storage-error", "injected fault: error after store"));
+                            exit(push.id(), WireCodec.typedError(WireErrorCode.STORAGE_ERROR, "injected fault: error after store"));
                         }
                         case BLACKHOLE -> server.log().write("WARN", "fault-injected", "store", storeId, "fault",
                                 "blackhole", "head", accepted.newHead());
@@ -210,7 +211,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         } catch (RuntimeException e) {
             server.metrics().pushRejected("storage-error");
             server.log().write("ERROR", "push-failed", "store", storeId, "error", e.toString());
-            exit(push.id(), WireCodec.typedError("storage-error", "the push was not stored: " + e.getMessage()));
+            exit(push.id(), WireCodec.typedError(WireErrorCode.STORAGE_ERROR, "the push was not stored: " + e.getMessage()));
         } finally {
             server.metrics().pushLatency(System.nanoTime() - start);
             server.exitPush();
@@ -282,23 +283,23 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     private WireError checkRequest(String requestStore, com.fasterxml.jackson.databind.JsonNode syncPayload) {
         if (!storeId.equals(requestStore)) {
             server.metrics().protocolError("wrong-store");
-            return WireCodec.typedError("wrong-store", "this connection is for store \"" + storeId
+            return WireCodec.typedError(WireErrorCode.WRONG_STORE, "this connection is for store \"" + storeId
                     + "\", the request names \"" + requestStore + "\"");
         }
         if (!server.authorized(storeId, syncPayload)) {
             server.log().write("WARN", "auth-refused", "store", storeId, "remote", remote, "where", "request");
             server.metrics().authFailures.increment();
-            return WireCodec.typedError("unauthorized", "missing or wrong authToken for store \"" + storeId + "\"");
+            return WireCodec.typedError(WireErrorCode.UNAUTHORIZED, "missing or wrong authToken for store \"" + storeId + "\"");
         }
         return null;
     }
 
     private void protocolError(WireException e, String text) {
         server.metrics().protocolError(e.code());
-        server.log().write("WARN", "protocol-error", "store", storeId, "remote", remote, "code", e.code(),
+        server.log().write("WARN", "protocol-error", "store", storeId, "remote", remote, "code", e.code().wireName(),
                 "message", e.getMessage());
         String requestId = e.requestId();
-        if (requestId == null && e.code().equals("frame-too-large")) {
+        if (requestId == null && e.code() == WireErrorCode.FRAME_TOO_LARGE) {
             Matcher m = REQUEST_ID.matcher(text.substring(0, Math.min(text.length(), 512)));
             requestId = m.find() ? m.group(1) : null;
         }
@@ -307,7 +308,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         } else {
             // Nothing to answer to: LiveStore's protocol has no connection-level error frame (and Defect is never
             // sent), so the typed error travels as the close reason.
-            close(e.code().equals("frame-too-large") ? StatusCode.MESSAGE_TOO_LARGE : StatusCode.BAD_DATA,
+            close(e.code() == WireErrorCode.FRAME_TOO_LARGE ? StatusCode.MESSAGE_TOO_LARGE : StatusCode.BAD_DATA,
                     e.code() + ": " + e.getMessage());
         }
     }

@@ -8,6 +8,7 @@ import io.livesync.client.TodoSchema;
 import io.livesync.client.WebSocketSyncBackend;
 import io.livesync.core.session.SessionLogic;
 import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireErrorCode;
 import io.livesync.server.PushFaults;
 import io.livesync.server.ServerConfig;
 import io.livesync.server.SyncServer;
@@ -187,7 +188,7 @@ class LiveStoreInteropTest {
         try (SyncServer s = server(dir)) {
             AtomicBoolean failed = new AtomicBoolean();
             s.faults((store, batch, head) -> failed.compareAndSet(false, true)
-                    ? new PushFaults.Decision(WireCodec.typedError("storage-error", "db hiccup (injected)"), PushFaults.AfterAccept.ACK)
+                    ? new PushFaults.Decision(WireCodec.typedError(WireErrorCode.STORAGE_ERROR, "db hiccup (injected)"), PushFaults.AfterAccept.ACK)
                     : PushFaults.Decision.NONE);
             try (LiveStoreDriver a = new LiveStoreDriver(url(s), "s14", "ls-a", TOKEN, "memory", dir.resolve("a.err"))) {
                 a.create(2, 2);

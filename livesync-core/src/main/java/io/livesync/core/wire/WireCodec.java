@@ -71,11 +71,11 @@ public final class WireCodec {
     public ClientFrame parseClientFrame(String text) {
         JsonNode root = parseBounded(text, null);
         if (!root.isObject()) {
-            throw new WireException("malformed-frame", "a frame must be a JSON object, got " + root.getNodeType(), null);
+            throw new WireException(WireErrorCode.MALFORMED_FRAME, "a frame must be a JSON object, got " + root.getNodeType(), null);
         }
         String tag = optionalText(root, "_tag", "frame", null);
         if (tag == null) {
-            throw new WireException("malformed-frame", "the frame has no \"_tag\"", null);
+            throw new WireException(WireErrorCode.MALFORMED_FRAME, "the frame has no \"_tag\"", null);
         }
         return switch (tag) {
             case "Ping" -> new Ping();
@@ -91,7 +91,7 @@ public final class WireCodec {
         String rpc = requireText(root, "tag", "Request", id);
         JsonNode payload = root.get("payload");
         if (payload == null || !payload.isObject()) {
-            throw new WireException("malformed-frame", "Request " + id + " has no \"payload\" object", id);
+            throw new WireException(WireErrorCode.MALFORMED_FRAME, "Request " + id + " has no \"payload\" object", id);
         }
         String storeId = requireText(payload, "storeId", rpc + " payload", id);
         JsonNode syncPayload = payload.get("payload");
@@ -99,14 +99,14 @@ public final class WireCodec {
             case "SyncWsRpc.Pull" -> {
                 JsonNode live = payload.get("live");
                 if (live == null || !live.isBoolean()) {
-                    throw new WireException("malformed-frame", "SyncWsRpc.Pull payload.live must be a boolean", id);
+                    throw new WireException(WireErrorCode.MALFORMED_FRAME, "SyncWsRpc.Pull payload.live must be a boolean", id);
                 }
                 JsonNode cursor = option(payload.get("cursor"), "SyncWsRpc.Pull payload.cursor", id);
                 Long seq = null;
                 String backendId = null;
                 if (cursor != null) {
                     if (!cursor.isObject()) {
-                        throw new WireException("malformed-frame", "the pull cursor must be an object", id);
+                        throw new WireException(WireErrorCode.MALFORMED_FRAME, "the pull cursor must be an object", id);
                     }
                     seq = requireSeq(cursor, "eventSequenceNumber", "pull cursor", id);
                     backendId = requireText(cursor, "backendId", "pull cursor", id);
@@ -116,10 +116,10 @@ public final class WireCodec {
             case "SyncWsRpc.Push" -> {
                 JsonNode batch = payload.get("batch");
                 if (batch == null || !batch.isArray()) {
-                    throw new WireException("malformed-frame", "SyncWsRpc.Push payload.batch must be an array", id);
+                    throw new WireException(WireErrorCode.MALFORMED_FRAME, "SyncWsRpc.Push payload.batch must be an array", id);
                 }
                 if (batch.size() > limits.maxEventsPerPush()) {
-                    throw new WireException("too-many-events", "the push has " + batch.size()
+                    throw new WireException(WireErrorCode.TOO_MANY_EVENTS, "the push has " + batch.size()
                             + " events; the limit is " + limits.maxEventsPerPush() + " (maxEventsPerPush)", id);
                 }
                 List<Event> events = new ArrayList<>(batch.size());
@@ -128,11 +128,11 @@ public final class WireCodec {
                 }
                 JsonNode backendId = option(payload.get("backendId"), "SyncWsRpc.Push payload.backendId", id);
                 if (backendId != null && !backendId.isTextual()) {
-                    throw new WireException("malformed-frame", "payload.backendId must be Option<string>", id);
+                    throw new WireException(WireErrorCode.MALFORMED_FRAME, "payload.backendId must be Option<string>", id);
                 }
                 yield new PushRequest(id, storeId, syncPayload, events, backendId == null ? null : backendId.textValue());
             }
-            default -> throw new WireException("unsupported-request", "unknown RPC \"" + rpc
+            default -> throw new WireException(WireErrorCode.UNSUPPORTED_REQUEST, "unknown RPC \"" + rpc
                     + "\" (supported: SyncWsRpc.Pull, SyncWsRpc.Push)", id);
         };
     }
@@ -247,8 +247,8 @@ public final class WireCodec {
     }
 
     /** A typed livesync error carried as LiveStore's {@code UnknownError}. */
-    public static UnknownError typedError(String code, String message) {
-        return new UnknownError(NODES.objectNode().put("name", "LivesyncError").put("code", code)
+    public static UnknownError typedError(WireErrorCode code, String message) {
+        return new UnknownError(NODES.objectNode().put("name", "LivesyncError").put("code", code.wireName())
                 .put("message", message), message);
     }
 
@@ -257,7 +257,7 @@ public final class WireCodec {
         JsonNode root = parseBounded(text, null);
         String tag = optionalText(root, "_tag", "frame", null);
         if (tag == null) {
-            throw new WireException("malformed-frame", "server frame without \"_tag\"", null);
+            throw new WireException(WireErrorCode.MALFORMED_FRAME, "server frame without \"_tag\"", null);
         }
         return switch (tag) {
             case "Pong" -> new Pong();
@@ -265,7 +265,7 @@ public final class WireCodec {
                 String requestId = requireText(root, "requestId", "Chunk", null);
                 JsonNode values = root.get("values");
                 if (values == null || !values.isArray() || values.isEmpty()) {
-                    throw new WireException("malformed-frame", "Chunk.values must be a non-empty array", requestId);
+                    throw new WireException(WireErrorCode.MALFORMED_FRAME, "Chunk.values must be a non-empty array", requestId);
                 }
                 List<PullResponse> responses = new ArrayList<>();
                 for (JsonNode value : values) {
@@ -277,7 +277,7 @@ public final class WireCodec {
                 String requestId = requireText(root, "requestId", "Exit", null);
                 JsonNode exit = root.get("exit");
                 if (exit == null || !exit.isObject()) {
-                    throw new WireException("malformed-frame", "Exit.exit must be an object", requestId);
+                    throw new WireException(WireErrorCode.MALFORMED_FRAME, "Exit.exit must be an object", requestId);
                 }
                 String exitTag = requireText(exit, "_tag", "Exit.exit", requestId);
                 if (exitTag.equals("Success")) {
@@ -286,7 +286,7 @@ public final class WireCodec {
                 JsonNode error = exit.path("cause").path("error");
                 yield new Exit(requestId, new Failure(parseError(error, exit, requestId)));
             }
-            default -> throw new WireException("malformed-frame", "unknown server frame \"" + tag + "\"", null);
+            default -> throw new WireException(WireErrorCode.MALFORMED_FRAME, "unknown server frame \"" + tag + "\"", null);
         };
     }
 
@@ -294,7 +294,7 @@ public final class WireCodec {
     public PullResponse parsePullResponse(JsonNode value, String requestId) {
         JsonNode batch = value.get("batch");
         if (batch == null || !batch.isArray()) {
-            throw new WireException("malformed-frame", "PullResponse.batch must be an array", requestId);
+            throw new WireException(WireErrorCode.MALFORMED_FRAME, "PullResponse.batch must be an array", requestId);
         }
         List<Event> events = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
@@ -311,7 +311,7 @@ public final class WireCodec {
         } else if ("MoreUnknown".equals(infoTag)) {
             pageInfo = new PageInfo.MoreUnknown();
         } else {
-            throw new WireException("malformed-frame", "PullResponse.pageInfo must be NoMore, MoreKnown or MoreUnknown",
+            throw new WireException(WireErrorCode.MALFORMED_FRAME, "PullResponse.pageInfo must be NoMore, MoreKnown or MoreUnknown",
                     requestId);
         }
         return new PullResponse(events, pageInfo, requireText(value, "backendId", "PullResponse", requestId));
@@ -342,21 +342,21 @@ public final class WireCodec {
      */
     public Event eventFromWire(JsonNode node, JsonNode metadata, String path, String requestId) {
         if (node == null || !node.isObject()) {
-            throw new WireException("invalid-event", path + " must be an event object", requestId);
+            throw new WireException(WireErrorCode.INVALID_EVENT, path + " must be an event object", requestId);
         }
         int size = node.toString().getBytes(StandardCharsets.UTF_8).length;
         if (size > limits.maxEventBytes()) {
-            throw new WireException("event-too-large", path + " is " + size + " bytes; the limit is "
+            throw new WireException(WireErrorCode.EVENT_TOO_LARGE, path + " is " + size + " bytes; the limit is "
                     + limits.maxEventBytes() + " (maxEventBytes)", requestId);
         }
-        String name = requireText(node, "name", path, requestId, "invalid-event");
+        String name = requireText(node, "name", path, requestId, WireErrorCode.INVALID_EVENT);
         if (name.isEmpty()) {
-            throw new WireException("invalid-event", path + ".name must not be empty", requestId);
+            throw new WireException(WireErrorCode.INVALID_EVENT, path + ".name must not be empty", requestId);
         }
-        long seq = requireSeq(node, "seqNum", path, requestId, "invalid-event");
-        long parent = requireSeq(node, "parentSeqNum", path, requestId, "invalid-event");
-        String clientId = requireText(node, "clientId", path, requestId, "invalid-event");
-        String sessionId = requireText(node, "sessionId", path, requestId, "invalid-event");
+        long seq = requireSeq(node, "seqNum", path, requestId, WireErrorCode.INVALID_EVENT);
+        long parent = requireSeq(node, "parentSeqNum", path, requestId, WireErrorCode.INVALID_EVENT);
+        String clientId = requireText(node, "clientId", path, requestId, WireErrorCode.INVALID_EVENT);
+        String sessionId = requireText(node, "sessionId", path, requestId, WireErrorCode.INVALID_EVENT);
         JsonNode args = node.get("args"); // absent stays absent
         JsonNode meta = option(metadata, path + ".metadata", requestId);
         return new Event(EventSeq.ofGlobal(seq), EventSeq.ofGlobal(parent), name, args, clientId, sessionId,
@@ -384,22 +384,23 @@ public final class WireCodec {
         if (text.length() > limits.maxFrameBytes()
                 || (text.length() * 3L > limits.maxFrameBytes()
                         && text.getBytes(StandardCharsets.UTF_8).length > limits.maxFrameBytes())) {
-            throw new WireException("frame-too-large", "the frame is larger than " + limits.maxFrameBytes()
+            throw new WireException(WireErrorCode.FRAME_TOO_LARGE, "the frame is larger than " + limits.maxFrameBytes()
                     + " bytes (maxFrameBytes)", requestId);
         }
         try {
             JsonNode root = reader.readTree(text);
             if (root == null || root.isMissingNode()) {
-                throw new WireException("malformed-frame", "the frame is empty", requestId);
+                throw new WireException(WireErrorCode.MALFORMED_FRAME, "the frame is empty", requestId);
             }
             return root;
         } catch (StreamConstraintsException e) {
-            String code = e.getMessage() != null && e.getMessage().contains("nesting") ? "too-deep" : "malformed-frame";
-            String what = code.equals("too-deep") ? "JSON nesting deeper than " + limits.maxJsonDepth()
+            WireErrorCode code = e.getMessage() != null && e.getMessage().contains("nesting") ? WireErrorCode.TOO_DEEP
+                    : WireErrorCode.MALFORMED_FRAME;
+            String what = code == WireErrorCode.TOO_DEEP ? "JSON nesting deeper than " + limits.maxJsonDepth()
                     + " (maxJsonDepth)" : "a JSON value breaks a limit: " + e.getOriginalMessage();
             throw new WireException(code, what, requestId);
         } catch (JsonProcessingException e) {
-            throw new WireException("malformed-frame", "not valid JSON: " + e.getOriginalMessage(), requestId);
+            throw new WireException(WireErrorCode.MALFORMED_FRAME, "not valid JSON: " + e.getOriginalMessage(), requestId);
         }
     }
 
@@ -414,7 +415,7 @@ public final class WireCodec {
         if ("Some".equals(tag) && node.has("value")) {
             return node.get("value");
         }
-        throw new WireException("malformed-frame", what + " must be {\"_tag\":\"None\"} or {\"_tag\":\"Some\",\"value\":...}",
+        throw new WireException(WireErrorCode.MALFORMED_FRAME, what + " must be {\"_tag\":\"None\"} or {\"_tag\":\"Some\",\"value\":...}",
                 requestId);
     }
 
@@ -437,10 +438,10 @@ public final class WireCodec {
     }
 
     private static String requireText(JsonNode node, String member, String what, String requestId) {
-        return requireText(node, member, what, requestId, "malformed-frame");
+        return requireText(node, member, what, requestId, WireErrorCode.MALFORMED_FRAME);
     }
 
-    private static String requireText(JsonNode node, String member, String what, String requestId, String code) {
+    private static String requireText(JsonNode node, String member, String what, String requestId, WireErrorCode code) {
         JsonNode value = node.get(member);
         if (value == null || !value.isTextual()) {
             throw new WireException(code, what + "." + member + " must be a string", requestId);
@@ -454,16 +455,16 @@ public final class WireCodec {
             return null;
         }
         if (!value.isTextual()) {
-            throw new WireException("malformed-frame", what + "." + member + " must be a string", requestId);
+            throw new WireException(WireErrorCode.MALFORMED_FRAME, what + "." + member + " must be a string", requestId);
         }
         return value.textValue();
     }
 
     private static long requireSeq(JsonNode node, String member, String what, String requestId) {
-        return requireSeq(node, member, what, requestId, "malformed-frame");
+        return requireSeq(node, member, what, requestId, WireErrorCode.MALFORMED_FRAME);
     }
 
-    private static long requireSeq(JsonNode node, String member, String what, String requestId, String code) {
+    private static long requireSeq(JsonNode node, String member, String what, String requestId, WireErrorCode code) {
         JsonNode value = node.get(member);
         if (value == null || !value.isIntegralNumber() || !value.canConvertToLong()) {
             throw new WireException(code, what + "." + member + " must be an integer", requestId);

@@ -7,16 +7,16 @@ package io.livesync.core.wire;
  */
 public final class WireException extends RuntimeException {
 
-    private final String code;
+    private final WireErrorCode code;
     private final String requestId;
 
-    public WireException(String code, String message, String requestId) {
+    public WireException(WireErrorCode code, String message, String requestId) {
         super(message);
-        this.code = code;
+        this.code = java.util.Objects.requireNonNull(code, "code");
         this.requestId = requestId;
     }
 
-    public String code() {
+    public WireErrorCode code() {
         return code;
     }
 

@@ -96,7 +96,7 @@ class WireCodecTest {
         return fixture("malformed-client-frames.txt").stream().map(line -> {
             String[] parts = line.split("\t");
             return DynamicTest.dynamicTest(parts[0], () -> assertThatThrownBy(() -> codec.parseClientFrame(parts[1]))
-                    .isInstanceOfSatisfying(WireException.class, e -> assertThat(e.code()).isEqualTo(parts[2])));
+                    .isInstanceOfSatisfying(WireException.class, e -> assertThat(e.code().wireName()).isEqualTo(parts[2])));
         });
     }
 
@@ -105,10 +105,10 @@ class WireCodecTest {
         WireCodec small = new WireCodec(new WireLimits(4096, 2, 256, 16));
         String deep = "{\"_tag\":\"Ping\",\"x\":" + "[".repeat(40) + "]".repeat(40) + "}";
         assertThatThrownBy(() -> small.parseClientFrame(deep)).isInstanceOfSatisfying(WireException.class,
-                e -> assertThat(e.code()).isEqualTo("too-deep"));
+                e -> assertThat(e.code()).isEqualTo(WireErrorCode.TOO_DEEP));
         assertThatThrownBy(() -> small.parseClientFrame("{\"_tag\":\"Ping\",\"pad\":\"" + "x".repeat(5000) + "\"}"))
                 .isInstanceOfSatisfying(WireException.class, e -> {
-                    assertThat(e.code()).isEqualTo("frame-too-large");
+                    assertThat(e.code()).isEqualTo(WireErrorCode.FRAME_TOO_LARGE);
                     assertThat(e.getMessage()).contains("maxFrameBytes");
                 });
         String event = "{\"name\":\"a\",\"seqNum\":%d,\"parentSeqNum\":%d,\"clientId\":\"c\",\"sessionId\":\"s\"}";
@@ -116,7 +116,7 @@ class WireCodecTest {
                 + "\"batch\":[" + event.formatted(1, 0) + "," + event.formatted(2, 1) + "," + event.formatted(3, 2)
                 + "],\"backendId\":{\"_tag\":\"None\"}}}";
         assertThatThrownBy(() -> small.parseClientFrame(three)).isInstanceOfSatisfying(WireException.class, e -> {
-            assertThat(e.code()).isEqualTo("too-many-events");
+            assertThat(e.code()).isEqualTo(WireErrorCode.TOO_MANY_EVENTS);
             assertThat(e.requestId()).isEqualTo("7");
             assertThat(e.getMessage()).contains("maxEventsPerPush");
         });
@@ -124,7 +124,7 @@ class WireCodecTest {
                 + "\"batch\":[{\"name\":\"a\",\"args\":\"" + "y".repeat(300) + "\",\"seqNum\":1,\"parentSeqNum\":0,"
                 + "\"clientId\":\"c\",\"sessionId\":\"s\"}],\"backendId\":{\"_tag\":\"None\"}}}";
         assertThatThrownBy(() -> small.parseClientFrame(big)).isInstanceOfSatisfying(WireException.class,
-                e -> assertThat(e.code()).isEqualTo("event-too-large"));
+                e -> assertThat(e.code()).isEqualTo(WireErrorCode.EVENT_TOO_LARGE));
         assertThatThrownBy(() -> new WireLimits(10, 1, 64, 8)).hasMessageContaining("maxFrameBytes");
     }
 }
