@@ -38,6 +38,7 @@ public final class Store implements AutoCloseable {
 
     private final Shared shared;
     private final SessionDriver session;
+    private final String sessionId;
     private final boolean owner;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -84,7 +85,7 @@ public final class Store implements AutoCloseable {
     private Store(Shared shared, boolean owner) {
         this.shared = shared;
         this.owner = owner;
-        String sessionId = "session-" + UUID.randomUUID().toString().substring(0, 8);
+        this.sessionId = "session-" + UUID.randomUUID().toString().substring(0, 8);
         SessionLogic logic = new SessionLogic(shared.schema.events(), shared.clientId, sessionId,
                 shared.leaderPushBatchSize, shared.rebasePauseMillis);
         this.session = new SessionDriver(logic, shared.leader, shared.timers);
@@ -121,10 +122,12 @@ public final class Store implements AutoCloseable {
      *
      * @throws io.livesync.core.UnknownEventException for an event name the schema does not declare
      * @throws io.livesync.core.InvalidEventArgsException for args the event's validator rejects
+     * @throws EventTooLargeException for an event the sync server could never accept (size or nesting)
      * @throws StoreException when the store is closed or has stopped
      */
     public void commit(List<SessionLogic.PartialEvent> events) {
         requireOpen();
+        refuseUnpushable(events);
         try {
             session.commit(events).get();
         } catch (InterruptedException e) {
@@ -135,6 +138,27 @@ public final class Store implements AutoCloseable {
                 throw se;
             }
             throw new StoreException("commit failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private void refuseUnpushable(List<SessionLogic.PartialEvent> events) {
+        io.livesync.core.leader.PushLimits limits = shared.leader.logic().config().pushLimits();
+        if (limits.equals(io.livesync.core.leader.PushLimits.UNLIMITED)) {
+            return;
+        }
+        for (SessionLogic.PartialEvent partial : events) {
+            if (partial == null || partial.name() == null || partial.name().isEmpty()) {
+                continue; // the session's validation names it
+            }
+            JsonNode args = partial.args() == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
+                    : partial.args();
+            Event probe = new Event(io.livesync.core.EventSeq.ofGlobal(1), io.livesync.core.EventSeq.ofGlobal(0),
+                    partial.name(), args, shared.clientId, sessionId, io.livesync.core.EventMeta.NONE);
+            java.util.Optional<String> problem = limits.neverAccepted(probe);
+            if (problem.isPresent()) {
+                throw new EventTooLargeException(partial.name(), "commit refused: " + problem.get()
+                        + " (the sync server " + shared.backend.describe() + " could never accept it)");
+            }
         }
     }
 
@@ -425,8 +449,11 @@ public final class Store implements AutoCloseable {
             }
             PushResumePolicy chosen = policy != null ? policy
                     : PushResumePolicy.fromEnvironment(System.getenv(), PushResumePolicy.SUPERVISED);
-            LeaderConfig config = leaderOptions.apply(LeaderConfig.builder(schema.events()).pushResumePolicy(chosen))
-                    .build();
+            LeaderConfig.Builder leaderConfig = LeaderConfig.builder(schema.events()).pushResumePolicy(chosen);
+            if (backend != null) {
+                leaderConfig.pushLimits(backend.pushLimits());
+            }
+            LeaderConfig config = leaderOptions.apply(leaderConfig).build();
             ClientDatabase db = ClientDatabase.open(storage, schema, storeId, unknownEventPolicy);
             try {
                 ClientDatabase.Loaded loaded = db.load();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.livesync.core.Event;
 import io.livesync.core.backend.SyncBackend;
 import io.livesync.core.backend.SyncException;
+import io.livesync.core.leader.PushLimits;
 import io.livesync.core.leader.SyncError;
 import io.livesync.core.wire.WireCodec;
 import io.livesync.core.wire.WireErrorCode;
@@ -47,6 +48,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
     private final long reconnectBaseMillis;
     private final long reconnectCapMillis;
     private final WireCodec codec;
+    private final PushLimits pushLimits;
     private final HttpClient http;
     private final ScheduledExecutorService timers;
     private final SplittableRandom random;
@@ -82,9 +84,28 @@ public final class WebSocketSyncBackend implements SyncBackend {
         }
         url.append("&transport=ws");
         this.uri = URI.create(url.toString());
+        this.pushLimits = PushLimits.forServer(b.serverLimits, envelopeBytes());
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         this.timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("livesync-ws-" + storeId).factory());
+    }
+
+    /**
+     * The largest push frame without its events this client sends: the longest request id, a backend id of up to
+     * {@value #MAX_BACKEND_ID_CHARS} characters, this store id and sync payload.
+     */
+    private int envelopeBytes() {
+        String frame = codec.encode(new WireFrames.PushRequest(Long.toString(Long.MAX_VALUE), storeId, syncPayload,
+                List.of(), "x".repeat(MAX_BACKEND_ID_CHARS)));
+        return frame.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** Room reserved for the server's backend id in a push frame (livesync's are UUIDs of 36 characters). */
+    static final int MAX_BACKEND_ID_CHARS = 128;
+
+    @Override
+    public PushLimits pushLimits() {
+        return pushLimits;
     }
 
     public static Builder builder(URI serverUrl, String storeId) {
@@ -412,6 +433,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
         private long reconnectCapMillis = 30_000;
         private WireLimits limits = new WireLimits(16 << 20, 10_000, 4 << 20, 256);
         private long seed = System.nanoTime();
+        private WireLimits serverLimits = WireLimits.DEFAULT;
 
         private Builder(URI serverUrl, String storeId) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -446,6 +468,17 @@ public final class WebSocketSyncBackend implements SyncBackend {
 
         public Builder seed(long s) {
             this.seed = s;
+            return this;
+        }
+
+        /**
+         * The limits the server enforces ({@code livesync server --max-frame-bytes ...}; default
+         * {@link WireLimits#DEFAULT}, the server's default). Pushes are cut to fit them and a commit of an event
+         * that could never fit fails with {@link EventTooLargeException}. A server with smaller limits than
+         * configured is still handled: a batch it refuses for its size is split in half, never re-sent unchanged.
+         */
+        public Builder serverLimits(WireLimits limits) {
+            this.serverLimits = Objects.requireNonNull(limits, "serverLimits");
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.livesync.core.backend;
 
 import io.livesync.core.Event;
 import io.livesync.core.PageInfo;
+import io.livesync.core.leader.PushLimits;
 import io.livesync.core.leader.SyncError;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +25,14 @@ public interface SyncBackend extends AutoCloseable {
 
     /** Pushes a batch (1..100 events, ascending, chaining onto the server head); fails with {@link SyncException}. */
     CompletableFuture<Void> push(List<Event> batch, String backendId);
+
+    /**
+     * What the server accepts in one push (events, bytes, nesting), so that the leader cuts batches the server takes
+     * and a commit of an event it could never take fails at once. Default: {@link PushLimits#UNLIMITED}.
+     */
+    default PushLimits pushLimits() {
+        return PushLimits.UNLIMITED;
+    }
 
     /** A short name for logs, e.g. {@code ws://127.0.0.1:8787/sync/s1}. */
     String describe();

@@ -18,6 +18,7 @@ public final class LeaderConfig {
     private final long pushTimeoutMillis;
     private final long stallAfterMillis;
     private final long watchdogIntervalMillis;
+    private final PushLimits pushLimits;
 
     private LeaderConfig(Builder b) {
         this.schema = b.schema;
@@ -29,6 +30,7 @@ public final class LeaderConfig {
         this.pushTimeoutMillis = b.pushTimeoutMillis;
         this.stallAfterMillis = b.stallAfterMillis;
         this.watchdogIntervalMillis = b.watchdogIntervalMillis;
+        this.pushLimits = b.pushLimits;
     }
 
     public static Builder builder(Schema schema) {
@@ -78,6 +80,14 @@ public final class LeaderConfig {
         return watchdogIntervalMillis;
     }
 
+    /**
+     * What the backend accepts in one push (default {@link PushLimits#UNLIMITED}; a {@code Store} sets its backend's
+     * limits). Batches are cut by bytes as well as by {@link #backendPushBatchSize()}.
+     */
+    public PushLimits pushLimits() {
+        return pushLimits;
+    }
+
     public Builder toBuilder() {
         Builder b = new Builder(schema);
         b.backendPushBatchSize = backendPushBatchSize;
@@ -88,6 +98,7 @@ public final class LeaderConfig {
         b.pushTimeoutMillis = pushTimeoutMillis;
         b.stallAfterMillis = stallAfterMillis;
         b.watchdogIntervalMillis = watchdogIntervalMillis;
+        b.pushLimits = pushLimits;
         return b;
     }
 
@@ -95,7 +106,8 @@ public final class LeaderConfig {
     public String toString() {
         return "LeaderConfig{backendPushBatchSize=" + backendPushBatchSize + ", livePull=" + livePull + ", policy="
                 + pushResumePolicy.cliName() + ", backoff=" + backoffBaseMillis + ".." + backoffCapMillis
-                + "ms, pushTimeout=" + pushTimeoutMillis + "ms, stallAfter=" + stallAfterMillis + "ms}";
+                + "ms, pushTimeout=" + pushTimeoutMillis + "ms, stallAfter=" + stallAfterMillis + "ms, pushLimits="
+                + pushLimits + "}";
     }
 
     /** Builder for {@link LeaderConfig}. */
@@ -109,6 +121,7 @@ public final class LeaderConfig {
         private long pushTimeoutMillis = 15_000;
         private long stallAfterMillis = 20_000;
         private long watchdogIntervalMillis = 5_000;
+        private PushLimits pushLimits = PushLimits.UNLIMITED;
 
         private Builder(Schema schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
@@ -153,6 +166,11 @@ public final class LeaderConfig {
         public Builder watchdogIntervalMillis(long millis) {
             require(millis >= 1, "watchdogIntervalMillis must be >= 1, got " + millis);
             this.watchdogIntervalMillis = millis;
+            return this;
+        }
+
+        public Builder pushLimits(PushLimits limits) {
+            this.pushLimits = Objects.requireNonNull(limits, "pushLimits");
             return this;
         }
 

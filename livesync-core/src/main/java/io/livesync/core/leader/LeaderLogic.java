@@ -10,6 +10,7 @@ import io.livesync.core.SyncInvariantViolation;
 import io.livesync.core.SyncState;
 import io.livesync.core.leader.LeaderEffect.Level;
 import io.livesync.core.leader.LeaderInput.TimerKind;
+import io.livesync.core.wire.WireErrorCode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -388,6 +389,11 @@ public final class LeaderLogic {
         if (batch.isEmpty()) {
             return;
         }
+        Optional<String> never = config.pushLimits().neverAccepted(batch.getFirst());
+        if (never.isPresent()) {
+            parkForGood(ctx, "event " + batch.getFirst().seq() + " can never be pushed: " + never.get());
+            return;
+        }
         long attemptId = ctx.newId();
         ctx.s = ctx.s.withPush(new PushLoop.InFlight(attemptId, batch, ctx.now)).withStats(ctx.s.stats().sent());
         ctx.effects.add(new LeaderEffect.SendPush(attemptId, batch, ctx.s.backendId()));
@@ -399,15 +405,34 @@ public final class LeaderLogic {
                 "first", batch.getFirst().seq().toString(), "last", batch.getLast().seq().toString());
     }
 
+    /**
+     * The synced pending events after the push cursor, as many as one push may carry: at most the configured batch
+     * size, the backend's event limit and what a size refusal taught, and at most {@code maxBatchBytes} of encoded
+     * events. The first event is always taken (an event too large on its own is caught by {@link #dispatch}).
+     */
     private List<Event> nextBatch(LeaderState s) {
+        PushLimits limits = config.pushLimits();
+        int maxEvents = Math.min(config.backendPushBatchSize(), limits.maxEvents());
+        if (s.learnedMaxEvents() > 0) {
+            maxEvents = Math.min(maxEvents, s.learnedMaxEvents());
+        }
+        boolean countBytes = limits.maxBatchBytes() != Long.MAX_VALUE;
         List<Event> batch = new ArrayList<>();
+        long bytes = 0;
         EventSeq cursor = s.pushCursor();
         for (Event e : s.sync().pending()) {
             if (isClientOnly(e) || (cursor != null && !e.seq().isGreaterThan(cursor))) {
                 continue;
             }
+            if (countBytes) {
+                long size = PushLimits.eventBytes(e) + (batch.isEmpty() ? 0 : 1);
+                if (!batch.isEmpty() && bytes + size > limits.maxBatchBytes()) {
+                    break;
+                }
+                bytes += size;
+            }
             batch.add(e);
-            if (batch.size() == config.backendPushBatchSize()) {
+            if (batch.size() == maxEvents) {
                 break;
             }
         }
@@ -455,8 +480,35 @@ public final class LeaderLogic {
             }
             case SyncError.Transient t -> retryOrDie(ctx, error);
             case SyncError.Timeout t -> retryOrDie(ctx, error);
-            case SyncError.Refused r -> retryOrDie(ctx, error);
+            case SyncError.Refused refused -> onPushRefused(ctx, inFlight.batch(), refused);
         }
+    }
+
+    /**
+     * The server refused the batch for a reason retrying cannot fix, so the identical batch is never sent again.
+     * A refusal for its size with more than one event halves the batch limit and pushes at once (the smaller batch
+     * differs from the refused one); a single event refused for its size, or any other refusal, parks the loop for
+     * good: visible in the status and the log, pulls go on, nothing pending is dropped.
+     */
+    private void onPushRefused(Ctx ctx, List<Event> batch, SyncError.Refused refused) {
+        boolean sizeRefusal = WireErrorCode.fromWire(refused.code()).map(WireErrorCode::sizeRefusal).orElse(false);
+        if (sizeRefusal && batch.size() > 1) {
+            int smaller = Math.max(1, batch.size() / 2);
+            ctx.s = ctx.s.withLearnedMaxEvents(smaller);
+            ctx.log(Level.WARN, "push-batch-split", "code", refused.code(), "refusedSize", batch.size(),
+                    "maxEvents", smaller, "message", refused.message());
+            dispatch(ctx);
+            return;
+        }
+        parkForGood(ctx, refused.describe() + (sizeRefusal ? "; event " + batch.getFirst().seq()
+                + " can never be pushed to this server" : ""));
+    }
+
+    /** Parks the push loop for good (pulls continue): only a new store or a restarted app can push again. */
+    private void parkForGood(Ctx ctx, String reason) {
+        ctx.s = ctx.s.withPush(new PushLoop.Parked(reason, ctx.now, true)).withStats(ctx.s.stats().park());
+        ctx.log(Level.ERROR, "push-loop-stopped", "reason", reason,
+                "hint", "pending events stay in the local log; pulling goes on");
     }
 
     private void retryOrDie(Ctx ctx, SyncError error) {
@@ -558,7 +610,8 @@ public final class LeaderLogic {
                 ctx.now + config.watchdogIntervalMillis()));
         long pending = ctx.s.pendingSynced(isClientOnly);
         long quietFor = ctx.now - ctx.s.lastProgressMillis();
-        if (!ctx.s.connected() || pending == 0 || quietFor < config.stallAfterMillis()) {
+        if (!ctx.s.connected() || pending == 0 || quietFor < config.stallAfterMillis()
+                || (ctx.s.push() instanceof PushLoop.Parked parked && parked.terminal())) {
             return;
         }
         ctx.s = ctx.s.withStats(ctx.s.stats().stall()).withProgress(ctx.now);

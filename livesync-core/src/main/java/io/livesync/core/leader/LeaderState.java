@@ -21,6 +21,8 @@ import io.livesync.core.SyncState;
  * @param rng state of the seeded jitter source
  * @param fatalError why the leader stopped syncing for good (backend reset), or {@code null}
  * @param stats counters for status and metrics
+ * @param learnedMaxEvents most events per push learned from a server's size refusal (0 = nothing learned): a
+ *     refused batch is split in half, so an identical batch is never sent twice
  */
 public record LeaderState(
         SyncState sync,
@@ -36,72 +38,78 @@ public record LeaderState(
         long lastProgressMillis,
         long rng,
         String fatalError,
-        LeaderStats stats) {
+        LeaderStats stats,
+        int learnedMaxEvents) {
 
     /** The state of a leader that just opened its database. */
     public static LeaderState initial(SyncState sync, String backendId, long seed) {
         return new LeaderState(sync, PushLoop.IDLE, null, 0, 1, 0, 0, false, false, backendId, 0, seed, null,
-                LeaderStats.ZERO);
+                LeaderStats.ZERO, 0);
     }
 
     LeaderState withSync(SyncState s) {
         return new LeaderState(s, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
     }
 
     LeaderState withPush(PushLoop p) {
         return new LeaderState(sync, p, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
     }
 
     LeaderState withPushCursor(EventSeq cursor) {
         return new LeaderState(sync, push, cursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
     }
 
     LeaderState withBackoffAttempt(int attempt) {
         return new LeaderState(sync, push, pushCursor, attempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
     }
 
     LeaderState withNextId(long id) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, id, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
     }
 
     LeaderState withPull(long pullId, int attempt, boolean isCaughtUp) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, pullId, attempt, connected,
-                isCaughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+                isCaughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
     }
 
     LeaderState withConnected(boolean isConnected) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, isConnected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
     }
 
     LeaderState withBackendId(String id) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, id, lastProgressMillis, rng, fatalError, stats);
+                caughtUp, id, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
     }
 
     LeaderState withProgress(long millis) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, millis, rng, fatalError, stats);
+                caughtUp, backendId, millis, rng, fatalError, stats, learnedMaxEvents);
     }
 
     LeaderState withRng(long next) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, next, fatalError, stats);
+                caughtUp, backendId, lastProgressMillis, next, fatalError, stats, learnedMaxEvents);
     }
 
     LeaderState withFatal(String error) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, error, stats);
+                caughtUp, backendId, lastProgressMillis, rng, error, stats, learnedMaxEvents);
     }
 
     LeaderState withStats(LeaderStats s) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, s);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, s, learnedMaxEvents);
+    }
+
+    LeaderState withLearnedMaxEvents(int max) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, max);
     }
 
     /** Number of pending events that will be pushed (client-only events never are). */

@@ -377,6 +377,36 @@ public final class WireCodec {
         return node;
     }
 
+    /**
+     * The UTF-8 size of {@code e}'s global wire form: what a push frame spends on it (plus one separator between two
+     * events) and exactly what a server compares with {@code maxEventBytes}.
+     */
+    public static int encodedEventBytes(Event e) {
+        return utf8Length(eventToWire(e).toString());
+    }
+
+    /** UTF-8 length of {@code text} without encoding it (a lone surrogate counts as the 1-byte '?' Java writes). */
+    static int utf8Length(CharSequence text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                bytes += 1;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** Parses JSON text within the frame-size and depth limits. */
