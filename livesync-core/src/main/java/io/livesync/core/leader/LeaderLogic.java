@@ -29,8 +29,9 @@ import java.util.function.Predicate;
  *       {@code pushCursor}. Resuming ("reseeding") sets the cursor to null, so events of a failed or superseded push
  *       are re-sent and confirmed ones never are.</li>
  *   <li>An upstream <em>rebase</em> resumes the loop under every policy. An upstream <em>advance</em> resumes a
- *       parked or backing-off loop under {@code ON_ADVANCE} and {@code SUPERVISED} only; under {@code REBASE_ONLY}
- *       it does not, which is the H001 stall.</li>
+ *       parked or backing-off loop under {@code SUPERVISED}, and restarts the loop (superseding a push in flight,
+ *       as LiveStore 0.4.0 does) under {@code ON_ADVANCE}; under {@code REBASE_ONLY} it does neither, which is the
+ *       H001 stall.</li>
  *   <li>Under {@code SUPERVISED} no state is final except a backend reset: errors back off, pushes time out,
  *       reconnects resume, and the watchdog re-pulls and resumes when pending events make no progress.</li>
  * </ul>
@@ -306,8 +307,28 @@ public final class LeaderLogic {
         ctx.log(Level.INFO, "pull-advance", "events", incoming.size(),
                 "first", incoming.getFirst().seq().toString(), "last", incoming.getLast().seq().toString(),
                 "confirmed", advance.confirmedEvents().size(), "newEvents", advance.newEvents().size());
-        if (config.pushResumePolicy() != PushResumePolicy.REBASE_ONLY) {
-            resume(ctx, "upstream-advance");
+        switch (config.pushResumePolicy()) {
+            case REBASE_ONLY -> { }
+            case ON_ADVANCE -> restartPushing(ctx, "upstream-advance");
+            case SUPERVISED -> resume(ctx, "upstream-advance");
+        }
+    }
+
+    /**
+     * LiveStore 0.4.0's {@code restartBackendPushing}, run on every non-empty pull page: the running push attempt is
+     * superseded (its result will be ignored), the loop restarts from the pending list (the push cursor is dropped,
+     * so acked events whose echo is still coming are offered again; the server answers them with ServerAhead, which
+     * parks until the next page). Terminal parks stay.
+     */
+    private void restartPushing(Ctx ctx, String reason) {
+        PushLoop loop = ctx.s.push();
+        if (loop instanceof PushLoop.Parked parked && parked.terminal()) {
+            return;
+        }
+        ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(null).withBackoffAttempt(0);
+        if (!(loop instanceof PushLoop.Idle)) {
+            ctx.s = ctx.s.withStats(ctx.s.stats().resume());
+            ctx.log(Level.INFO, "push-loop-resume", "reason", reason, "from", loop.label());
         }
     }
 
@@ -472,10 +493,10 @@ public final class LeaderLogic {
                 }
             }
             case SyncError.Offline offline -> {
-                if (policy == PushResumePolicy.SUPERVISED) {
-                    backoff(ctx, "offline");
-                } else {
+                if (policy == PushResumePolicy.REBASE_ONLY) {
                     park(ctx, "offline");
+                } else {
+                    backoff(ctx, "offline"); // LiveStore 0.4.0 retries IsOfflineError with backoff, forever
                 }
             }
             case SyncError.Transient t -> retryOrDie(ctx, error);

@@ -9,12 +9,14 @@ import java.util.Map;
  * <ul>
  *   <li>{@link #REBASE_ONLY}: LiveStore before the H001 fix. Every push error parks or kills the loop and only an
  *       upstream <em>rebase</em> restarts it. Kept to reproduce the stall; never the default.</li>
- *   <li>{@link #ON_ADVANCE}: LiveStore's fix (commit 8330f02da): any non-empty upstream merge, advance or rebase,
- *       reseeds the push queue from the authoritative pending and resumes; transient errors are retried with
- *       capped exponential backoff. Offline and server-ahead errors still park until upstream moves.</li>
- *   <li>{@link #SUPERVISED} (default): {@code ON_ADVANCE} plus jitter, a push timeout, retry of offline errors, resume
- *       on reconnect, and a watchdog that re-pulls and resumes when pending events make no progress for
- *       {@code stallAfter} while connected. Nothing can park the loop for good.</li>
+ *   <li>{@link #ON_ADVANCE}: LiveStore 0.4.0's push loop (its fix, commit 8330f02da, plus its retries): every
+ *       non-empty upstream page, advance or rebase, restarts pushing (a push in flight is superseded, the queue is
+ *       reseeded from the authoritative pending list); offline and transient errors are retried with capped
+ *       exponential backoff without jitter; a ServerAhead rejection waits for the next upstream page.</li>
+ *   <li>{@link #SUPERVISED} (default): {@code ON_ADVANCE}'s resumes and retries plus jitter, a push timeout,
+ *       resume on reconnect, a re-pull after ServerAhead, and a watchdog that re-pulls and resumes when pending
+ *       events make no progress for {@code stallAfter} while connected. Only a backend reset or a refusal that
+ *       retrying cannot fix (unauthorized, an event too large for the server) parks the loop for good.</li>
  * </ul>
  */
 public enum PushResumePolicy {
