@@ -7,6 +7,7 @@ import io.livesync.core.backend.SyncBackend;
 import io.livesync.core.backend.SyncException;
 import io.livesync.core.leader.PushLimits;
 import io.livesync.core.leader.SyncError;
+import io.livesync.core.transport.ConnectionLifecycle;
 import io.livesync.core.wire.WireCodec;
 import io.livesync.core.wire.WireErrorCode;
 import io.livesync.core.wire.WireException;
@@ -18,62 +19,81 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link SyncBackend} that speaks LiveStore 0.4's WebSocket protocol to a livesync server (or any LiveStore-0.4
  * compatible backend), on the JDK {@link HttpClient}. Connected means "a frame arrived on the current socket", as in
- * LiveStore. It pings every {@code pingInterval}; a ping period with no frame at all drops the socket. It reconnects
- * with capped exponential backoff and jitter (reset after every successful connection). Every transport failure
- * becomes a callback: in-flight pushes fail as offline, pulls fail as offline, the listener hears
+ * LiveStore. It pings every {@code pingInterval}; two ping periods with no frame while reading drop the socket. It
+ * reconnects with capped exponential backoff and jitter (reset after every successful connection). Every transport
+ * failure becomes a callback: in-flight pushes fail as offline, pulls fail as offline, the listener hears
  * {@code disconnected}; nothing is left hanging.
+ *
+ * <p>The connection's lifecycle is the pure {@link ConnectionLifecycle}; this class is its driver. Socket callbacks
+ * only post inputs tagged with their socket's generation to one transport thread, which steps the machine and runs
+ * its effects in order, so a frame or an error of a socket being abandoned can never announce anything or reach the
+ * leader, and connected / disconnected announcements strictly alternate.
  */
 public final class WebSocketSyncBackend implements SyncBackend {
+
+    /** Room reserved for the server's backend id in a push frame (livesync's are UUIDs of 36 characters). */
+    static final int MAX_BACKEND_ID_CHARS = 128;
+
+    /** Frames read from the socket whose pages the leader has not processed yet; reading pauses at this many. */
+    private static final int READ_AHEAD_FRAMES = 8;
 
     private final URI uri;
     private final String storeId;
     private final JsonNode syncPayload;
     private final long pingIntervalMillis;
-    private final long reconnectBaseMillis;
-    private final long reconnectCapMillis;
     private final WireCodec codec;
     private final PushLimits pushLimits;
     private final HttpClient http;
-    private final ScheduledExecutorService timers;
-    private final SplittableRandom random;
+    private final ScheduledExecutorService transport;
+    private final ConnectionLifecycle lifecycle;
+    private final long originNanos = System.nanoTime();
+    /** Guards {@link #state}, {@link #sockets}, {@link #pushes} and {@link #pulls}. */
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<String, CompletableFuture<Void>> pushes = new ConcurrentHashMap<>();
-    private final Map<String, PullListener> pulls = new ConcurrentHashMap<>();
+    private final Map<Long, SocketHandle> sockets = new HashMap<>();
+    private final Map<String, CompletableFuture<Void>> pushes = new HashMap<>();
+    private final Map<String, PullListener> pulls = new HashMap<>();
     private final AtomicLong nextRequestId = new AtomicLong();
+    private ConnectionLifecycle.State state;
     private volatile ConnectionListener listener;
-    private volatile WebSocket socket;
-    private volatile boolean connected;
     private volatile boolean closed;
-    private volatile long lastFrameNanos;
-    private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
-    private int reconnectAttempt;
-    private long generation;
+
+    /** An open socket and the chain of its sends ({@link WebSocket} allows one outstanding send). */
+    private static final class SocketHandle {
+        final WebSocket ws;
+        CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
+
+        SocketHandle(WebSocket ws) {
+            this.ws = ws;
+        }
+    }
 
     private WebSocketSyncBackend(Builder b) {
         this.storeId = b.storeId;
         this.syncPayload = b.authToken == null ? null
                 : JsonNodeFactory.instance.objectNode().put("authToken", b.authToken);
         this.pingIntervalMillis = b.pingIntervalMillis;
-        this.reconnectBaseMillis = b.reconnectBaseMillis;
-        this.reconnectCapMillis = b.reconnectCapMillis;
         this.codec = new WireCodec(b.limits);
-        this.random = new SplittableRandom(b.seed);
+        this.lifecycle = new ConnectionLifecycle(b.pingIntervalMillis, b.reconnectBaseMillis, b.reconnectCapMillis);
+        this.state = ConnectionLifecycle.State.initial(b.seed);
         StringBuilder url = new StringBuilder(b.serverUrl.toString().replaceAll("/+$", ""));
         if (!url.toString().matches(".*/sync/[^/]+$")) {
             url.append(url.toString().endsWith("/sync") ? "/" : "/sync/").append(storeId);
@@ -86,7 +106,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
         this.uri = URI.create(url.toString());
         this.pushLimits = PushLimits.forServer(b.serverLimits, envelopeBytes());
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        this.timers = Executors.newSingleThreadScheduledExecutor(
+        this.transport = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("livesync-ws-" + storeId).factory());
     }
 
@@ -99,9 +119,6 @@ public final class WebSocketSyncBackend implements SyncBackend {
                 List.of(), "x".repeat(MAX_BACKEND_ID_CHARS)));
         return frame.getBytes(StandardCharsets.UTF_8).length;
     }
-
-    /** Room reserved for the server's backend id in a push frame (livesync's are UUIDs of 36 characters). */
-    static final int MAX_BACKEND_ID_CHARS = 128;
 
     @Override
     public PushLimits pushLimits() {
@@ -119,117 +136,140 @@ public final class WebSocketSyncBackend implements SyncBackend {
     @Override
     public void start(ConnectionListener connectionListener) {
         this.listener = connectionListener;
-        connect();
-        timers.scheduleAtFixedRate(this::pingTick, pingIntervalMillis, pingIntervalMillis, TimeUnit.MILLISECONDS);
+        post(new ConnectionLifecycle.Input.Start());
+        try {
+            transport.scheduleAtFixedRate(() -> handle(new ConnectionLifecycle.Input.PingTick(), null),
+                    pingIntervalMillis, pingIntervalMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // closed before it started
+        }
     }
 
-    private void connect() {
-        if (closed) {
-            return;
+    private long now() {
+        return (System.nanoTime() - originNanos) / 1_000_000;
+    }
+
+    /** Hands an input to the transport thread (socket callbacks never step the machine themselves). */
+    private void post(ConnectionLifecycle.Input input) {
+        try {
+            transport.execute(() -> handle(input, null));
+        } catch (RejectedExecutionException closing) {
+            // closed: nothing to do
         }
-        long myGeneration;
+    }
+
+    /** On the transport thread: steps the machine, then runs its effects in order. */
+    private void handle(ConnectionLifecycle.Input input, Delivery delivery) {
+        List<ConnectionLifecycle.Effect> effects;
+        List<CompletableFuture<Void>> failedPushes = List.of();
+        List<PullListener> failedPulls = List.of();
         lock.lock();
         try {
-            myGeneration = ++generation;
+            ConnectionLifecycle.Step step = lifecycle.step(state, input, now());
+            state = step.state();
+            effects = step.effects();
+            for (ConnectionLifecycle.Effect effect : effects) {
+                if (effect instanceof ConnectionLifecycle.Effect.FailInFlight) {
+                    // under the lock: a push or pull registers either before this (and fails here) or after it
+                    // (and sees the connection down), never in between
+                    failedPushes = new ArrayList<>(pushes.values());
+                    failedPulls = new ArrayList<>(pulls.values());
+                    pushes.clear();
+                    pulls.clear();
+                }
+            }
         } finally {
             lock.unlock();
         }
+        boolean delivered = false;
+        for (ConnectionLifecycle.Effect effect : effects) {
+            switch (effect) {
+                case ConnectionLifecycle.Effect.OpenSocket open -> openSocket(open.generation());
+                case ConnectionLifecycle.Effect.SendPing ping ->
+                        send(ping.generation(), codec.encode(new WireFrames.Ping()));
+                case ConnectionLifecycle.Effect.AbortSocket abort -> {
+                    SocketHandle handle = removeSocket(abort.generation());
+                    if (handle != null) {
+                        handle.ws.abort();
+                    }
+                }
+                case ConnectionLifecycle.Effect.CloseSocket close -> {
+                    SocketHandle handle = removeSocket(close.generation());
+                    if (handle != null) {
+                        handle.ws.sendClose(WebSocket.NORMAL_CLOSURE, "client closing").orTimeout(2, TimeUnit.SECONDS)
+                                .whenComplete((ok, e) -> handle.ws.abort());
+                    }
+                }
+                case ConnectionLifecycle.Effect.Deliver deliver -> {
+                    if (delivery != null) {
+                        delivered = true;
+                        deliver(delivery);
+                    }
+                }
+                case ConnectionLifecycle.Effect.AnnounceConnected connected -> {
+                    ConnectionListener l = listener;
+                    if (l != null) {
+                        l.connected();
+                    }
+                }
+                case ConnectionLifecycle.Effect.AnnounceDisconnected disconnected -> {
+                    ConnectionListener l = listener;
+                    if (l != null) {
+                        l.disconnected(disconnected.cause());
+                    }
+                }
+                case ConnectionLifecycle.Effect.FailInFlight fail -> {
+                    SyncException offline = new SyncException(new SyncError.Offline(fail.cause()));
+                    failedPushes.forEach(p -> p.completeExceptionally(offline));
+                    failedPulls.forEach(p -> p.failed(new SyncError.Offline(fail.cause())));
+                }
+                case ConnectionLifecycle.Effect.ScheduleReconnect reconnect -> {
+                    try {
+                        transport.schedule(() -> handle(new ConnectionLifecycle.Input.ReconnectDue(reconnect.token()),
+                                null), reconnect.delayMillis(), TimeUnit.MILLISECONDS);
+                    } catch (RejectedExecutionException closing) {
+                        // closed
+                    }
+                }
+                case ConnectionLifecycle.Effect.Log entry -> { } // the leader logs connection changes with causes
+            }
+        }
+        if (delivery != null && !delivered) {
+            delivery.receiver.frameDone(); // a frame of a superseded socket: dropped unread
+        }
+    }
+
+    private SocketHandle removeSocket(long generation) {
+        lock.lock();
+        try {
+            return sockets.remove(generation);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void openSocket(long generation) {
         http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(uri, new Receiver(myGeneration))
+                .buildAsync(uri, new Receiver(generation))
                 .whenComplete((ws, error) -> {
                     if (error != null) {
-                        scheduleReconnect("cannot connect to " + uri.getHost() + ":" + uri.getPort() + ": "
-                                + rootMessage(error));
-                        return;
+                        post(new ConnectionLifecycle.Input.SocketFailedToOpen(generation, "cannot connect to "
+                                + uri.getHost() + ":" + uri.getPort() + ": " + rootMessage(error)));
                     }
-                    lock.lock();
-                    try {
-                        socket = ws;
-                        sendChain = CompletableFuture.completedFuture(null);
-                    } finally {
-                        lock.unlock();
-                    }
-                    lastFrameNanos = System.nanoTime();
-                    send(codec.encode(new WireFrames.Ping()));
                 });
     }
 
-    private void scheduleReconnect(String cause) {
-        if (closed) {
-            return;
-        }
-        long delay;
+    /** Sends on socket {@code generation} if it is still open; false when it is gone. */
+    private boolean send(long generation, String text) {
         lock.lock();
         try {
-            long base = Math.min(reconnectCapMillis, reconnectBaseMillis << Math.min(reconnectAttempt, 20));
-            delay = base / 2 + random.nextLong(base / 2 + 1);
-            reconnectAttempt++;
-        } finally {
-            lock.unlock();
-        }
-        try {
-            timers.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException ignored) {
-            // closing
-        }
-    }
-
-    /** Everything of the current socket fails; the listener hears about it once. */
-    private void lost(long socketGeneration, String cause) {
-        lock.lock();
-        try {
-            if (socketGeneration != generation) {
-                return; // an older socket
+            SocketHandle handle = sockets.get(generation);
+            if (handle == null) {
+                return false;
             }
-            generation++;
-            socket = null;
-        } finally {
-            lock.unlock();
-        }
-        boolean wasConnected = connected;
-        connected = false;
-        SyncException offline = new SyncException(new SyncError.Offline(cause));
-        pushes.values().forEach(p -> p.completeExceptionally(offline));
-        pushes.clear();
-        pulls.values().forEach(p -> p.failed(new SyncError.Offline(cause)));
-        pulls.clear();
-        if (wasConnected && listener != null) {
-            listener.disconnected(cause);
-        }
-        scheduleReconnect(cause);
-    }
-
-    private void pingTick() {
-        WebSocket ws = socket;
-        if (ws == null || closed) {
-            return;
-        }
-        if (System.nanoTime() - lastFrameNanos > TimeUnit.MILLISECONDS.toNanos(2 * pingIntervalMillis)) {
-            ws.abort(); // no frame for a whole ping period: drop the socket, fail what is in flight, reconnect
-            lost(generationOf(ws), "no frame from the server for " + (2 * pingIntervalMillis) + " ms");
-            return;
-        }
-        send(codec.encode(new WireFrames.Ping()));
-    }
-
-    private long generationOf(WebSocket ws) {
-        lock.lock();
-        try {
-            return ws == socket ? generation : -1;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void send(String text) {
-        lock.lock();
-        try {
-            WebSocket ws = socket;
-            if (ws == null) {
-                return;
-            }
-            // java.net.http.WebSocket allows one outstanding send: chain them
-            sendChain = sendChain.handle((ok, error) -> null).thenCompose(x -> ws.sendText(text, true));
+            handle.sendChain = handle.sendChain.handle((ok, error) -> null)
+                    .thenCompose(x -> handle.ws.sendText(text, true));
+            return true;
         } finally {
             lock.unlock();
         }
@@ -237,129 +277,223 @@ public final class WebSocketSyncBackend implements SyncBackend {
 
     @Override
     public PullSubscription pull(long cursor, String backendId, boolean live, PullListener pullListener) {
-        if (!connected) {
+        String id = Long.toString(nextRequestId.getAndIncrement());
+        long generation;
+        lock.lock();
+        try {
+            if (!state.announced()) {
+                generation = -1;
+            } else {
+                generation = state.openGeneration();
+                pulls.put(id, pullListener);
+                send(generation, codec.encode(new WireFrames.PullRequest(id, storeId, syncPayload, live,
+                        cursor == 0 ? null : cursor, cursor == 0 ? null : backendId)));
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (generation < 0) {
             pullListener.failed(new SyncError.Offline("not connected"));
             return () -> { };
         }
-        String id = Long.toString(nextRequestId.getAndIncrement());
-        pulls.put(id, pullListener);
-        send(codec.encode(new WireFrames.PullRequest(id, storeId, syncPayload, live, cursor == 0 ? null : cursor,
-                cursor == 0 ? null : backendId)));
         return () -> {
-            if (pulls.remove(id) != null) {
-                send(codec.encode(new WireFrames.Interrupt(id)));
+            lock.lock();
+            try {
+                if (pulls.remove(id) != null) {
+                    send(generation, codec.encode(new WireFrames.Interrupt(id)));
+                }
+            } finally {
+                lock.unlock();
             }
         };
     }
 
     @Override
     public CompletableFuture<Void> push(List<Event> batch, String backendId) {
-        if (!connected) {
-            return CompletableFuture.failedFuture(new SyncException(new SyncError.Offline("not connected")));
-        }
         String id = Long.toString(nextRequestId.getAndIncrement());
         CompletableFuture<Void> done = new CompletableFuture<>();
-        pushes.put(id, done);
-        send(codec.encode(new WireFrames.PushRequest(id, storeId, syncPayload, batch, backendId)));
+        lock.lock();
+        try {
+            if (!state.announced()) {
+                return CompletableFuture.failedFuture(new SyncException(new SyncError.Offline("not connected")));
+            }
+            pushes.put(id, done);
+            send(state.openGeneration(), codec.encode(new WireFrames.PushRequest(id, storeId, syncPayload, batch,
+                    backendId)));
+        } finally {
+            lock.unlock();
+        }
         return done;
     }
 
-    /** Chunks read from the socket whose pages the leader has not processed yet; reading pauses at this many. */
-    private static final int READ_AHEAD_CHUNKS = 8;
+    /** Whether the transport is connected (a frame arrived on the current socket). */
+    public boolean isConnected() {
+        lock.lock();
+        try {
+            return state.announced();
+        } finally {
+            lock.unlock();
+        }
+    }
 
+    /** A complete text frame of socket {@code generation}, read by {@code receiver}. */
+    private record Delivery(long generation, String text, Receiver receiver) {}
+
+    /** JDK socket callbacks: they only assemble frames and post inputs. */
     private final class Receiver implements WebSocket.Listener {
-        private final long socketGeneration;
+        private final long generation;
         private final StringBuilder partial = new StringBuilder();
-        private final java.util.concurrent.atomic.AtomicInteger unprocessed = new java.util.concurrent.atomic.AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicBoolean readPaused = new java.util.concurrent.atomic.AtomicBoolean();
-        private volatile WebSocket current;
+        private final AtomicInteger unprocessed = new AtomicInteger();
+        private final ReentrantLock pauseLock = new ReentrantLock();
+        private boolean readPaused;
+        private volatile WebSocket socket;
 
-        Receiver(long socketGeneration) {
-            this.socketGeneration = socketGeneration;
+        Receiver(long generation) {
+            this.generation = generation;
+        }
+
+        @Override
+        public void onOpen(WebSocket ws) {
+            socket = ws;
+            lock.lock();
+            try {
+                sockets.put(generation, new SocketHandle(ws));
+            } finally {
+                lock.unlock();
+            }
+            post(new ConnectionLifecycle.Input.SocketOpened(generation));
+            ws.request(1);
         }
 
         @Override
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            current = ws;
             partial.append(data);
             if (last) {
-                String text = partial.toString();
+                Delivery delivery = new Delivery(generation, partial.toString(), this);
                 partial.setLength(0);
-                onFrame(text);
+                unprocessed.incrementAndGet();
+                try {
+                    transport.execute(() -> handle(new ConnectionLifecycle.Input.Frame(generation), delivery));
+                } catch (RejectedExecutionException closing) {
+                    return null;
+                }
             }
-            if (unprocessed.get() < READ_AHEAD_CHUNKS) {
+            if (unprocessed.get() < READ_AHEAD_FRAMES) {
                 ws.request(1);
             } else {
-                readPaused.set(true); // resumed by chunkProcessed(): backpressure onto the socket and the server
+                pause();
+                if (unprocessed.get() < READ_AHEAD_FRAMES) {
+                    resumeIfPaused(); // the last frame finished between the check and the pause
+                }
             }
             return null;
         }
 
-        private void chunkProcessed() {
-            if (unprocessed.decrementAndGet() < READ_AHEAD_CHUNKS && readPaused.compareAndSet(true, false)) {
-                WebSocket ws = current;
-                if (ws != null) {
-                    ws.request(1);
+        /** A frame was processed (or dropped): read on if reading was paused. */
+        void frameDone() {
+            if (unprocessed.decrementAndGet() < READ_AHEAD_FRAMES) {
+                resumeIfPaused();
+            }
+        }
+
+        // Pause and resume post their inputs under one lock, so the machine sees them in the order they happened
+        // (a resume overtaking its pause would leave the silence clock suspended for good).
+        private void pause() {
+            pauseLock.lock();
+            try {
+                if (!readPaused) {
+                    readPaused = true; // backpressure onto the socket and the server; the silence clock stops
+                    post(new ConnectionLifecycle.Input.ReadPaused(generation));
                 }
+            } finally {
+                pauseLock.unlock();
+            }
+        }
+
+        private void resumeIfPaused() {
+            boolean resumed = false;
+            pauseLock.lock();
+            try {
+                if (readPaused) {
+                    readPaused = false;
+                    post(new ConnectionLifecycle.Input.ReadResumed(generation));
+                    resumed = true;
+                }
+            } finally {
+                pauseLock.unlock();
+            }
+            WebSocket ws = socket;
+            if (resumed && ws != null) {
+                ws.request(1);
             }
         }
 
         @Override
         public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-            lost(socketGeneration, "closed by the server: " + statusCode + " " + reason);
+            post(new ConnectionLifecycle.Input.SocketLost(generation, "closed by the server: " + statusCode + " "
+                    + reason));
             return null;
         }
 
         @Override
         public void onError(WebSocket ws, Throwable error) {
-            lost(socketGeneration, "socket error: " + rootMessage(error));
+            post(new ConnectionLifecycle.Input.SocketLost(generation, "socket error: " + rootMessage(error)));
         }
+    }
 
-        private void onFrame(String text) {
-            lastFrameNanos = System.nanoTime();
-            if (!connected) {
-                connected = true;
+    /** On the transport thread, for a frame of the current socket. */
+    private void deliver(Delivery delivery) {
+        WireFrames.ServerFrame frame;
+        try {
+            frame = codec.parseServerFrame(delivery.text());
+        } catch (WireException e) {
+            System.err.println("livesync: ignoring a malformed server frame: " + e.getMessage());
+            delivery.receiver().frameDone();
+            return;
+        }
+        switch (frame) {
+            case WireFrames.Pong pong -> delivery.receiver().frameDone();
+            case WireFrames.Chunk chunk -> {
+                PullListener l;
                 lock.lock();
                 try {
-                    reconnectAttempt = 0;
+                    l = pulls.get(chunk.requestId());
                 } finally {
                     lock.unlock();
                 }
-                if (listener != null) {
-                    listener.connected();
+                if (l == null) {
+                    delivery.receiver().frameDone();
+                    return;
                 }
-            }
-            WireFrames.ServerFrame frame;
-            try {
-                frame = codec.parseServerFrame(text);
-            } catch (WireException e) {
-                System.err.println("livesync: ignoring a malformed server frame: " + e.getMessage());
-                return;
-            }
-            switch (frame) {
-                case WireFrames.Pong pong -> { }
-                case WireFrames.Chunk chunk -> {
-                    PullListener l = pulls.get(chunk.requestId());
-                    if (l != null) {
-                        List<CompletableFuture<Void>> processed = new java.util.ArrayList<>();
-                        for (WireFrames.PullResponse r : chunk.values()) {
-                            processed.add(l.page(r.batch(), r.pageInfo(), r.backendId()).toCompletableFuture());
-                        }
-                        unprocessed.incrementAndGet();
-                        // acknowledge once the leader applied the pages: the server's catch-up waits for acks
-                        CompletableFuture.allOf(processed.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
-                            send(codec.encode(new WireFrames.Ack(chunk.requestId())));
-                            chunkProcessed();
-                        });
-                    }
+                List<CompletableFuture<Void>> processed = new ArrayList<>();
+                for (WireFrames.PullResponse r : chunk.values()) {
+                    processed.add(l.page(r.batch(), r.pageInfo(), r.backendId()).toCompletableFuture());
                 }
-                case WireFrames.Exit exit -> onExit(exit);
+                // acknowledge once the leader applied the pages: the server's catch-up waits for acks
+                CompletableFuture.allOf(processed.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
+                    send(delivery.generation(), codec.encode(new WireFrames.Ack(chunk.requestId())));
+                    delivery.receiver().frameDone();
+                });
+            }
+            case WireFrames.Exit exit -> {
+                onExit(exit);
+                delivery.receiver().frameDone();
             }
         }
     }
 
     private void onExit(WireFrames.Exit exit) {
-        CompletableFuture<Void> push = pushes.remove(exit.requestId());
+        CompletableFuture<Void> push;
+        PullListener pull = null;
+        lock.lock();
+        try {
+            push = pushes.remove(exit.requestId());
+            if (push == null) {
+                pull = pulls.remove(exit.requestId());
+            }
+        } finally {
+            lock.unlock();
+        }
         if (push != null) {
             switch (exit.exit()) {
                 case WireFrames.Success s -> push.complete(null);
@@ -367,7 +501,6 @@ public final class WebSocketSyncBackend implements SyncBackend {
             }
             return;
         }
-        PullListener pull = pulls.remove(exit.requestId());
         if (pull != null) {
             switch (exit.exit()) {
                 case WireFrames.Success s -> pull.ended();
@@ -408,18 +541,23 @@ public final class WebSocketSyncBackend implements SyncBackend {
 
     @Override
     public void close() {
-        closed = true;
-        timers.shutdownNow();
-        WebSocket ws = socket;
-        if (ws != null) {
-            ws.sendClose(WebSocket.NORMAL_CLOSURE, "client closing").orTimeout(2, TimeUnit.SECONDS)
-                    .exceptionally(e -> null);
-            ws.abort();
+        if (closed) {
+            return;
         }
-        SyncException offline = new SyncException(new SyncError.Offline("backend closed"));
-        pushes.values().forEach(p -> p.completeExceptionally(offline));
-        pushes.clear();
-        pulls.clear();
+        closed = true;
+        CountDownLatch done = new CountDownLatch(1);
+        try {
+            transport.execute(() -> {
+                handle(new ConnectionLifecycle.Input.Close(), null);
+                done.countDown();
+            });
+            done.await(5, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException alreadyClosed) {
+            // nothing left to close
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        transport.shutdownNow();
         http.close();
     }
 
