@@ -1,5 +1,6 @@
 package io.livesync.cli;
 
+import io.livesync.client.Durability;
 import io.livesync.client.Storage;
 import io.livesync.client.Store;
 import io.livesync.client.TodoSchema;
@@ -52,10 +53,13 @@ final class ClientBenchmark implements Callable<Integer> {
         out.printf("raw sqlite-jdbc insert, WAL synchronous=NORMAL, 100 rows/tx: %,.0f rows/s%n", raw);
         out.printf("rows written per committed event: 3 (state row, undo row, event-log row)%n");
         out.printf("target for 100 events/commit: >= raw / 3 / 2 = %,.0f events/s%n%n", raw / 3 / 2);
-        out.printf("%-22s %14s %12s %12s%n", "commit size", "events/s", "p50 us", "p99 us");
-        for (int size : new int[] {1, 100}) {
-            int total = size == 1 ? Math.min(events, 10_000) : events;
-            commitThroughput(folder.resolve("commit-" + size + ".db"), size, total, out);
+        out.printf("%-22s %-14s %14s %12s %12s%n", "commit size", "durability", "events/s", "p50 us", "p99 us");
+        for (Durability durability : Durability.values()) {
+            for (int size : new int[] {1, 100}) {
+                int total = size == 1 ? Math.min(events, 10_000) : events;
+                commitThroughput(folder.resolve("commit-" + size + "-" + durability + ".db"), size, total,
+                        durability, out);
+            }
         }
         out.println();
         out.printf("%-12s %-12s %14s %20s%n", "K pending", "upstream", "rebase ms", "us per rolled-back ev");
@@ -93,10 +97,11 @@ final class ClientBenchmark implements Callable<Integer> {
         }
     }
 
-    private static void commitThroughput(Path file, int size, int total, PrintWriter out) throws IOException {
+    private static void commitThroughput(Path file, int size, int total, Durability durability, PrintWriter out)
+            throws IOException {
         Files.deleteIfExists(file);
         try (Store store = Store.builder().storeId("bench").clientId("bench").schema(TodoSchema.schema())
-                .storage(Storage.file(file)).localPushBatchSize(Math.max(10, size)).build()) {
+                .storage(Storage.file(file)).durability(durability).localPushBatchSize(Math.max(10, size)).build()) {
             int warmup = Math.max(size, total / 10);
             run(store, size, warmup, "w");
             long[] latencies = new long[total / size];
@@ -109,7 +114,8 @@ final class ClientBenchmark implements Callable<Integer> {
             }
             double rate = (double) latencies.length * size * 1e9 / (System.nanoTime() - start);
             Arrays.sort(latencies);
-            out.printf("%-22s %,14.0f %,12.0f %,12.0f%n", size + " event(s)/commit", rate,
+            out.printf("%-22s %-14s %,14.0f %,12.0f %,12.0f%n", size + " event(s)/commit", durability.name()
+                    .toLowerCase(java.util.Locale.ROOT).replace('_', '-'), rate,
                     latencies[latencies.length / 2] / 1e3, latencies[(int) (latencies.length * 0.99)] / 1e3);
             out.flush();
         }

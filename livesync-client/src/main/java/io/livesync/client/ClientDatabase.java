@@ -93,9 +93,9 @@ final class ClientDatabase implements AutoCloseable {
             try (Statement st = conn.createStatement()) {
                 // a corrupt or foreign file fails here, before anything is written
                 st.executeQuery("SELECT count(*) FROM sqlite_master").close();
-                if (storage instanceof Storage.File) {
+                if (storage instanceof Storage.File file) {
                     st.execute("PRAGMA journal_mode=WAL");
-                    st.execute("PRAGMA synchronous=NORMAL");
+                    st.execute("PRAGMA synchronous=" + file.durability().synchronousPragma());
                 }
                 st.execute("PRAGMA recursive_triggers=ON");
                 st.execute("PRAGMA busy_timeout=5000");

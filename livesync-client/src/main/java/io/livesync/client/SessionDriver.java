@@ -34,10 +34,17 @@ final class SessionDriver {
 
     private record Stop() {}
 
-    SessionDriver(SessionLogic logic, LeaderDriver leader, ScheduledExecutorService timers) {
+    /** The leader stopped; queued behind every payload the leader sent before it stopped. */
+    private record LeaderFailed(String reason) {}
+
+    private final java.util.function.BiConsumer<String, Object> inputHook;
+
+    SessionDriver(SessionLogic logic, LeaderDriver leader, ScheduledExecutorService timers,
+            java.util.function.BiConsumer<String, Object> inputHook) {
         this.logic = logic;
         this.leader = leader;
         this.timers = timers;
+        this.inputHook = inputHook;
     }
 
     void start() {
@@ -77,13 +84,33 @@ final class SessionDriver {
         queue.add(new SessionLogic.Input.PushResult(pushId, outcome));
     }
 
-    /** The leader stopped: every open and future commit fails with {@code reason}. */
+    /**
+     * The leader stopped: new commits fail at once; open commits fail only once the session has processed every
+     * payload the leader sent before it stopped. A commit the leader had already stored is confirmed by such a
+     * payload and completes normally (the app is never told "failed" for data that is stored and will sync); what is
+     * left open then was never stored (a commit is always stored in one transaction).
+     */
     void leaderFailed(String reason) {
         commitsLock.lock();
         try {
-            failure = reason;
+            if (failure == null) {
+                failure = reason;
+            }
+        } finally {
+            commitsLock.unlock();
+        }
+        queue.add(new LeaderFailed(reason));
+    }
+
+    private void failOpenCommits(String reason) {
+        commitsLock.lock();
+        try {
+            if (failure == null) {
+                failure = reason;
+            }
             for (CompletableFuture<Void> open : openCommits.values()) {
-                open.completeExceptionally(new StoreException("the store stopped: " + reason));
+                open.completeExceptionally(new StoreException("the store stopped before this commit was stored: "
+                        + reason));
             }
             openCommits.clear();
         } finally {
@@ -120,8 +147,13 @@ final class SessionDriver {
         try {
             while (true) {
                 Object item = queue.take();
+                inputHook.accept(logic.sessionId(), item);
                 if (item instanceof Stop) {
                     return;
+                }
+                if (item instanceof LeaderFailed failed) {
+                    failOpenCommits(failed.reason());
+                    continue;
                 }
                 SessionLogic.Step step = logic.step(state, (SessionLogic.Input) item);
                 state = step.state();
@@ -132,7 +164,7 @@ final class SessionDriver {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            leaderFailed("session " + logic.sessionId() + " failed: " + e);
+            failOpenCommits("session " + logic.sessionId() + " failed: " + e);
         }
     }
 

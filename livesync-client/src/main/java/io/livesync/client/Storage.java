@@ -3,12 +3,21 @@ package io.livesync.client;
 import java.nio.file.Path;
 import java.util.Objects;
 
-/** Where a client store keeps its SQLite database: a file (durable, WAL) or memory (gone on close). */
+/**
+ * Where a client store keeps its SQLite database: a file (WAL; what a commit survives is its {@link Durability}) or
+ * memory (gone on close).
+ */
 public sealed interface Storage {
 
-    record File(Path path) implements Storage {
+    /** A database file; {@code durability} says what a returned commit survives (default {@link Durability#POWER_LOSS}). */
+    record File(Path path, Durability durability) implements Storage {
         public File {
             Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(durability, "durability");
+        }
+
+        public File(Path path) {
+            this(path, Durability.POWER_LOSS);
         }
     }
 

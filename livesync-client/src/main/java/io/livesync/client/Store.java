@@ -26,8 +26,9 @@ import java.util.regex.Pattern;
 
 /**
  * A client session of a livesync store: what an application holds. {@link #commit} is synchronous and optimistic: it
- * returns once the events are applied and durable in the local SQLite database (not when the server has them), so
- * queries see them at once. Syncing with the server happens in the background; {@link #syncStatus()} shows it.
+ * returns once the events are applied and committed to the local SQLite database (not when the server has them), so
+ * queries see them at once; what a returned commit survives (process crash, power loss) is the store's
+ * {@link Durability}. Syncing with the server happens in the background; {@link #syncStatus()} shows it.
  *
  * <p>Several sessions may share one leader (and one database): see {@link #openSession()}. The store that created
  * the leader owns it; closing it closes every session.
@@ -54,6 +55,7 @@ public final class Store implements AutoCloseable {
         final SyncBackend backend;
         final int leaderPushBatchSize;
         final long rebasePauseMillis;
+        final java.util.function.BiConsumer<String, Object> sessionInputHook;
         final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
         final List<Store> sessions = new CopyOnWriteArrayList<>();
         LeaderDriver leader;
@@ -71,6 +73,7 @@ public final class Store implements AutoCloseable {
             this.backend = b.backend;
             this.leaderPushBatchSize = b.leaderPushBatchSize;
             this.rebasePauseMillis = b.rebasePauseMillis;
+            this.sessionInputHook = b.sessionInputHook;
         }
 
         void tablesChanged(Set<String> tables) {
@@ -88,7 +91,7 @@ public final class Store implements AutoCloseable {
         this.sessionId = "session-" + UUID.randomUUID().toString().substring(0, 8);
         SessionLogic logic = new SessionLogic(shared.schema.events(), shared.clientId, sessionId,
                 shared.leaderPushBatchSize, shared.rebasePauseMillis);
-        this.session = new SessionDriver(logic, shared.leader, shared.timers);
+        this.session = new SessionDriver(logic, shared.leader, shared.timers, shared.sessionInputHook);
         this.session.start();
         shared.sessions.add(this);
     }
@@ -111,6 +114,11 @@ public final class Store implements AutoCloseable {
         return shared.clientId;
     }
 
+    /** This session's id (stamped on every event it commits). */
+    public String sessionId() {
+        return sessionId;
+    }
+
     /** An event to commit: its name and args. */
     public static SessionLogic.PartialEvent event(String name, JsonNode args) {
         return new SessionLogic.PartialEvent(Objects.requireNonNull(name, "name"), args);
@@ -118,7 +126,8 @@ public final class Store implements AutoCloseable {
 
     /**
      * Commits events atomically and optimistically: numbers them after this session's head, has the leader apply them
-     * (materialized state, event log, undo log: one transaction) and returns when that is durable locally.
+     * (materialized state, event log, undo log: one transaction, however many events) and returns when that is
+     * committed locally, durable as {@link Builder#durability} says.
      *
      * @throws io.livesync.core.UnknownEventException for an event name the schema does not declare
      * @throws io.livesync.core.InvalidEventArgsException for args the event's validator rejects
@@ -330,6 +339,7 @@ public final class Store implements AutoCloseable {
         private String clientId;
         private ClientSchema schema;
         private Storage storage = Storage.inMemory();
+        private Durability durability;
         private SyncBackend backend;
         private PushResumePolicy policy;
         private UnaryOperator<LeaderConfig.Builder> leaderOptions = UnaryOperator.identity();
@@ -339,8 +349,15 @@ public final class Store implements AutoCloseable {
         private JsonLog log = JsonLog.discard();
         private long rebasePauseMillis;
         private long seed = System.nanoTime();
+        private java.util.function.BiConsumer<String, Object> sessionInputHook = (session, input) -> { };
 
         private Builder() {}
+
+        /** Test seam: called on a session's thread with its id and each input before the session handles it. */
+        Builder sessionInputHook(java.util.function.BiConsumer<String, Object> hook) {
+            this.sessionInputHook = Objects.requireNonNull(hook, "hook");
+            return this;
+        }
 
         /** Required: the store id, {@code [A-Za-z0-9_-]{1,128}} (LiveStore's rule). */
         public Builder storeId(String id) {
@@ -368,6 +385,15 @@ public final class Store implements AutoCloseable {
         /** Where the database lives (default: in memory). */
         public Builder storage(Storage s) {
             this.storage = Objects.requireNonNull(s, "storage");
+            return this;
+        }
+
+        /**
+         * What a returned commit survives when the store is in a file (default {@link Durability#POWER_LOSS}:
+         * fsync per commit; {@link Durability#PROCESS_CRASH} is faster and survives crashes of the process only).
+         */
+        public Builder durability(Durability d) {
+            this.durability = Objects.requireNonNull(d, "durability");
             return this;
         }
 
@@ -454,7 +480,9 @@ public final class Store implements AutoCloseable {
                 leaderConfig.pushLimits(backend.pushLimits());
             }
             LeaderConfig config = leaderOptions.apply(leaderConfig).build();
-            ClientDatabase db = ClientDatabase.open(storage, schema, storeId, unknownEventPolicy);
+            Storage chosenStorage = storage instanceof Storage.File file && durability != null
+                    ? new Storage.File(file.path(), durability) : storage;
+            ClientDatabase db = ClientDatabase.open(chosenStorage, schema, storeId, unknownEventPolicy);
             try {
                 ClientDatabase.Loaded loaded = db.load();
                 Shared shared = new Shared(this, db);

@@ -16,8 +16,9 @@ import java.util.function.Predicate;
 
 /**
  * A client session's sync processor as a pure state machine (SYNC-SPEC §3.11 with the HEAD corrections of §8
- * item 15): it numbers the application's commits from its local head, pushes them to the leader in batches of at most
- * {@code leaderPushBatchSize}, and merges what the leader tells it.
+ * item 15): it numbers the application's commits from its local head, pushes them to the leader in batches of about
+ * {@code leaderPushBatchSize} events that always end where a commit ends (a commit is never split across two leader
+ * transactions, however large), and merges what the leader tells it.
  *
  * <p>Rules: one push to the leader at a time; after a rejection the session is <em>fenced</em> (sends nothing) until
  * the next leader payload reconciles it, then it reseeds from its <em>live</em> pending list; a rebase bumps the
@@ -202,13 +203,25 @@ public final class SessionLogic {
         if (s.inFlight() || s.fenced() || s.pausedAfterRebase()) {
             return s;
         }
+        // A push ends only where a commit ends, so that the leader applies every commit in one transaction: a commit
+        // is never half stored. The open commits hold the pending events in order (their remaining counts add up to
+        // the pending count); if they ever did not, pushes fall back to cutting at the batch size.
+        List<Event> pending = s.sync().pending();
+        java.util.Set<Integer> commitEnds = new java.util.HashSet<>();
+        int end = 0;
+        for (OpenCommit commit : s.commits()) {
+            end += commit.remaining();
+            commitEnds.add(end);
+        }
+        boolean aligned = end == pending.size();
         List<Event> batch = new ArrayList<>();
-        for (Event e : s.sync().pending()) {
+        for (int i = 0; i < pending.size(); i++) {
+            Event e = pending.get(i);
             if (s.pushCursor() != null && !e.seq().isGreaterThan(s.pushCursor())) {
                 continue;
             }
             batch.add(e);
-            if (batch.size() == leaderPushBatchSize) {
+            if (batch.size() >= leaderPushBatchSize && (!aligned || commitEnds.contains(i + 1))) {
                 break;
             }
         }
