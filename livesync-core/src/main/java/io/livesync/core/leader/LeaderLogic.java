@@ -123,6 +123,9 @@ public final class LeaderLogic {
     private void onConnected(Ctx ctx) {
         ctx.s = ctx.s.withConnected(true).withPull(ctx.s.activePullId(), 0, false);
         ctx.log(Level.INFO, "connection-up");
+        if (ctx.s.fatalError() != null) {
+            return; // syncing stopped for good: no more pulls, whatever the connection does
+        }
         if (ctx.s.push() instanceof PushLoop.Idle) {
             // acked-but-unconfirmed events are confirmed by the catch-up pull or must be pushed again
             ctx.s = ctx.s.withPushCursor(null);
@@ -386,6 +389,16 @@ public final class LeaderLogic {
             stopForGood(ctx, error);
             return;
         }
+        if (error instanceof SyncError.Refused refused) {
+            // Retrying a pull the server refused for good is a loop, never a recovery. cursor-ahead means the server
+            // lost events this client saw (restored from an older copy, or acks a crash erased): like a reset, this
+            // client's log no longer matches the server's, and only a new local store can sync with it again.
+            stopForGood(ctx, refused, refused.code().equals("cursor-ahead")
+                    ? "the server has fewer events than this client saw (restored from an older copy?); pushing on "
+                            + "would fork the store, so syncing stopped; the local data stays readable"
+                    : "the server refuses this client's pulls; fix the configuration (token, store id) and restart");
+            return;
+        }
         ctx.log(Level.WARN, "pull-error", "error", error.describe());
         if (ctx.s.connected()) {
             schedulePullRetry(ctx);
@@ -591,11 +604,14 @@ public final class LeaderLogic {
     }
 
     private void stopForGood(Ctx ctx, SyncError error) {
+        stopForGood(ctx, error, "the backend was reset; this client's data no longer matches it");
+    }
+
+    private void stopForGood(Ctx ctx, SyncError error, String hint) {
         String reason = error.describe();
         ctx.s = ctx.s.withFatal(reason).withPush(new PushLoop.Parked(reason, ctx.now, true))
                 .withPull(0, ctx.s.pullAttempt(), false).withStats(ctx.s.stats().park());
-        ctx.log(Level.ERROR, "sync-stopped", "reason", reason,
-                "hint", "the backend was reset; this client's data no longer matches it");
+        ctx.log(Level.ERROR, "sync-stopped", "reason", reason, "hint", hint);
     }
 
     // ---------------------------------------------------------------- timers
