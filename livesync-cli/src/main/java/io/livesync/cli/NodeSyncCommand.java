@@ -175,6 +175,11 @@ final class NodeSyncCommand {
                     }
                 }
             }
+            for (io.livesync.sim.ReproRealClients.Kind kind : kinds) {
+                if (kind.driverFolder() != null) {
+                    io.livesync.sim.LiveStoreDriver.ensureInstalled(kind.driverFolder()); // npm ci, or one clear line
+                }
+            }
             return new io.livesync.sim.ReproRealClients(out(spec), Duration.ofSeconds(3), Duration.ofSeconds(12))
                     .runMatrix(kinds, fs, logs) ? 0 : 1;
         }

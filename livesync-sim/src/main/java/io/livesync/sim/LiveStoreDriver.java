@@ -33,10 +33,59 @@ public final class LiveStoreDriver implements NodeSync.Controlled {
         String root = System.getProperty("livesync.root");
         Path dir = (root != null ? Path.of(root) : Path.of("").toAbsolutePath()).resolve(relative);
         if (!Files.isDirectory(dir.resolve("node_modules/@livestore/livestore"))) {
-            throw new IllegalStateException("the LiveStore driver is not installed: run `npm ci` in " + dir
-                    + " (.ci/run does)");
+            install(dir);
         }
         return dir;
+    }
+
+    /**
+     * Makes sure the driver in {@code relative} (e.g. {@code interop/livestore-0.3.1}) is installed, running
+     * {@code npm ci} if needed. @throws DriverNotInstalledException with one line saying what to do
+     */
+    public static Path ensureInstalled(String relative) {
+        return driverDir(relative);
+    }
+
+    /** The LiveStore driver folder has no {@code node_modules} and {@code npm ci} could not install them. */
+    public static final class DriverNotInstalledException extends IllegalStateException {
+        DriverNotInstalledException(String message) {
+            super(message);
+        }
+    }
+
+    private static final java.util.concurrent.locks.ReentrantLock INSTALL = new java.util.concurrent.locks.ReentrantLock();
+
+    /** Runs {@code npm ci} in {@code dir} (as ./test does), once per folder; one clear error if it cannot. */
+    private static void install(Path dir) {
+        INSTALL.lock();
+        try {
+            if (Files.isDirectory(dir.resolve("node_modules/@livestore/livestore"))) {
+                return;
+            }
+            if (!Files.isRegularFile(dir.resolve("package-lock.json"))) {
+                throw new DriverNotInstalledException("no LiveStore driver in " + dir + " (run from the repository root)");
+            }
+            System.err.println("livesync: installing the LiveStore driver in " + dir + " (npm ci) ...");
+            int exit;
+            try {
+                Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+                        .directory(dir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                exit = npm.waitFor();
+            } catch (IOException e) {
+                throw new DriverNotInstalledException("the LiveStore driver is not installed and npm is missing: "
+                        + "install Node.js 20+ and run `npm ci` in " + dir);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DriverNotInstalledException("interrupted while installing the LiveStore driver in " + dir);
+            }
+            if (exit != 0 || !Files.isDirectory(dir.resolve("node_modules/@livestore/livestore"))) {
+                throw new DriverNotInstalledException("the LiveStore driver is not installed: `npm ci` in " + dir
+                        + " failed (exit " + exit + "); is the npm registry reachable?");
+            }
+        } finally {
+            INSTALL.unlock();
+        }
     }
 
     public LiveStoreDriver(String url, String storeId, String clientId, String token, String storage, Path stderr)

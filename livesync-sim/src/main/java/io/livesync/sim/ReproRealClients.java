@@ -30,6 +30,15 @@ public final class ReproRealClients {
         LIVESTORE_031("livestore-0.3.1"), LIVESTORE_040("livestore-0.4.0"), LIVESYNC_LEGACY("livesync rebase-only"),
         LIVESYNC_DEFAULT("livesync supervised");
 
+        /** The folder of the LiveStore driver this kind runs, or null for livesync's own client. */
+        public String driverFolder() {
+            return switch (this) {
+                case LIVESTORE_031 -> "interop/livestore-0.3.1";
+                case LIVESTORE_040 -> "interop/livestore-node";
+                case LIVESYNC_LEGACY, LIVESYNC_DEFAULT -> null;
+            };
+        }
+
         final String label;
 
         Kind(String label) {
