@@ -9,6 +9,7 @@ import io.livesync.core.backend.SyncException;
 import io.livesync.core.leader.LeaderEffect;
 import io.livesync.core.leader.LeaderInput;
 import io.livesync.core.leader.LeaderLogic;
+import io.livesync.core.leader.LeaderShell;
 import io.livesync.core.leader.LeaderState;
 import io.livesync.core.leader.PushLoop;
 import io.livesync.core.leader.SyncError;
@@ -27,8 +28,8 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * The imperative shell around {@link LeaderLogic}: one virtual thread takes inputs from one queue, steps the pure
- * state machine and runs its effects in order. Backend calls run elsewhere and post their results back as inputs,
+ * The imperative shell around {@link LeaderLogic}: one virtual thread takes inputs from one queue and hands each to
+ * the {@link LeaderShell} (the effect interpreter the simulator runs too) over this class's ports. Backend calls run elsewhere and post their results back as inputs,
  * so no lock is held across IO and the state is only ever touched by this thread. Consecutive session pushes are
  * coalesced into one step of at most {@code localPushBatchSize} events (one transaction).
  *
@@ -67,6 +68,7 @@ final class LeaderDriver {
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private final List<SessionDriver> sessions = new CopyOnWriteArrayList<>();
     private final Map<Long, PushOwner> pushOwners = new HashMap<>();
+    private final LeaderShell shell;
     private volatile LeaderState state;
     private volatile String failure;
     private long nextLeaderPushId = 1;
@@ -87,6 +89,7 @@ final class LeaderDriver {
         this.clock = clock;
         this.timers = timers;
         this.onTablesChanged = onTablesChanged;
+        this.shell = new LeaderShell(logic, initial, new Ports());
     }
 
     void start() {
@@ -219,70 +222,84 @@ final class LeaderDriver {
             }
             return;
         }
-        LeaderLogic.Step step = logic.step(state, input, clock.getAsLong());
-        // The transaction first: if it fails, the step's new state is discarded and nothing else happens.
-        Set<String> touched = Set.of();
-        for (LeaderEffect effect : step.effects()) {
-            if (effect instanceof LeaderEffect.Persist persist) {
-                try {
-                    touched = db.persist(persist, warning -> writeLog(step.state(), LeaderEffect.Level.WARN,
-                            "unknown-event-skipped", Map.of("detail", warning)));
-                } catch (RuntimeException e) {
-                    fail(e.getMessage(), e);
-                    return; // the database did not change
-                }
-            }
-        }
-        // Then publish the state, so that syncStatus() is never behind a commit that already returned, and only
-        // then tell sessions, complete commits and talk to the backend.
-        state = step.state();
-        if (!touched.isEmpty()) {
-            onTablesChanged.accept(touched);
-        }
-        for (LeaderEffect effect : step.effects()) {
-            if (!(effect instanceof LeaderEffect.Persist)) {
-                run(effect, step.state());
-            }
+        if (shell.handle(input, clock.getAsLong()) instanceof LeaderShell.Outcome.PersistFailed failed) {
+            fail(failed.error().getMessage(), failed.error()); // the database did not change
         }
     }
 
-    private void run(LeaderEffect effect, LeaderState next) {
-        switch (effect) {
-            case LeaderEffect.Persist persist -> throw new IllegalStateException("handled by the caller");
-            case LeaderEffect.SendPush send -> {
-                long attemptId = send.attemptId();
-                CompletableFuture<Void> future;
-                try {
-                    future = backend.push(toWire(send.batch()), send.backendId());
-                } catch (RuntimeException e) {
-                    future = CompletableFuture.failedFuture(e);
-                }
-                future.whenComplete((ok, error) -> post(error == null
-                        ? new LeaderInput.PushAccepted(attemptId)
-                        : new LeaderInput.PushFailed(attemptId, toSyncError(error))));
+    /** The leader's ports: the database, the sessions, the backend, the timers and the log. */
+    private final class Ports implements LeaderShell.Ports {
+        private Set<String> touched = Set.of();
+
+        @Override
+        public void persist(LeaderEffect.Persist persist) {
+            Set<String> tables = db.persist(persist, warning -> writeLog(shell.state(), LeaderEffect.Level.WARN,
+                    "unknown-event-skipped", Map.of("detail", warning)));
+            if (!tables.isEmpty()) {
+                Set<String> all = new java.util.HashSet<>(touched);
+                all.addAll(tables);
+                touched = all;
             }
-            case LeaderEffect.StartPull start -> startPull(start);
-            case LeaderEffect.NotifySessions notify -> {
-                for (SessionDriver session : sessions) {
-                    session.postPayload(notify.payload());
-                }
+        }
+
+        @Override
+        public void published(LeaderState before, LeaderState after, LeaderInput input) {
+            state = after;
+            Set<String> changed = touched;
+            touched = Set.of();
+            if (!changed.isEmpty()) {
+                onTablesChanged.accept(changed);
             }
-            case LeaderEffect.CompleteLocalPush complete -> {
-                PushOwner owner = pushOwners.remove(complete.pushId());
-                if (owner != null) {
-                    owner.session().postPushResult(owner.sessionPushId(), complete.outcome());
-                }
+        }
+
+        @Override
+        public void sendPush(LeaderEffect.SendPush send) {
+            long attemptId = send.attemptId();
+            CompletableFuture<Void> future;
+            try {
+                future = backend.push(toWire(send.batch()), send.backendId());
+            } catch (RuntimeException e) {
+                future = CompletableFuture.failedFuture(e);
             }
-            case LeaderEffect.SetTimer timer -> {
-                long delay = Math.max(0, timer.atMillis() - clock.getAsLong());
-                LeaderInput fired = new LeaderInput.TimerFired(timer.kind(), timer.token());
-                try {
-                    timers.schedule(() -> post(fired), delay, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException closing) {
-                    // the store is closing
-                }
+            future.whenComplete((ok, error) -> post(error == null
+                    ? new LeaderInput.PushAccepted(attemptId)
+                    : new LeaderInput.PushFailed(attemptId, toSyncError(error))));
+        }
+
+        @Override
+        public void startPull(LeaderEffect.StartPull pull) {
+            LeaderDriver.this.startPull(pull);
+        }
+
+        @Override
+        public void notifySessions(LeaderEffect.NotifySessions notify) {
+            for (SessionDriver session : sessions) {
+                session.postPayload(notify.payload());
             }
-            case LeaderEffect.Log entry -> writeLog(next, entry.level(), entry.event(), entry.fields());
+        }
+
+        @Override
+        public void completeLocalPush(LeaderEffect.CompleteLocalPush complete) {
+            PushOwner owner = pushOwners.remove(complete.pushId());
+            if (owner != null) {
+                owner.session().postPushResult(owner.sessionPushId(), complete.outcome());
+            }
+        }
+
+        @Override
+        public void setTimer(LeaderEffect.SetTimer timer) {
+            long delay = Math.max(0, timer.atMillis() - clock.getAsLong());
+            LeaderInput fired = new LeaderInput.TimerFired(timer.kind(), timer.token());
+            try {
+                timers.schedule(() -> post(fired), delay, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // the store is closing
+            }
+        }
+
+        @Override
+        public void log(LeaderState current, LeaderEffect.Log entry) {
+            writeLog(current, entry.level(), entry.event(), entry.fields());
         }
     }
 

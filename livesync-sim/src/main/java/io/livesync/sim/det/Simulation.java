@@ -14,6 +14,7 @@ import io.livesync.core.leader.LeaderConfig;
 import io.livesync.core.leader.LeaderEffect;
 import io.livesync.core.leader.LeaderInput;
 import io.livesync.core.leader.LeaderLogic;
+import io.livesync.core.leader.LeaderShell;
 import io.livesync.core.leader.LeaderState;
 import io.livesync.core.leader.LocalPushOutcome;
 import io.livesync.core.leader.PushLoop;
@@ -181,6 +182,7 @@ public final class Simulation {
         String backendId;
         // volatile (lost on crash)
         LeaderState state;
+        LeaderShell shell;
         final List<SimSession> sessions = new ArrayList<>();
         final Map<Long, SimSession> pushOwners = new TreeMap<>();
         final Map<Long, Long> pushOwnerIds = new TreeMap<>();
@@ -302,6 +304,7 @@ public final class Simulation {
         }
         c.state = LeaderState.initial(new SyncState(pending, EventSeq.ofGlobal(c.backendHead), localHead), c.backendId,
                 random.nextLong());
+        c.shell = new LeaderShell(c.logic, c.state, new SimPorts(c));
         c.sessions.clear();
         c.pushOwners.clear();
         c.pushOwnerIds.clear();
@@ -446,54 +449,85 @@ public final class Simulation {
         });
     }
 
+    /** Every leader input goes through the production effect interpreter, over the simulator's ports. */
     private void feedLeader(SimClient c, LeaderInput input) {
-        LeaderState before = c.state;
-        LeaderLogic.Step st = c.logic.step(before, input, now);
-        for (LeaderEffect effect : st.effects()) {
-            if (effect instanceof LeaderEffect.Persist persist) {
-                persist(c, persist);
-                if (violation != null) {
-                    return;
-                }
+        c.shell.handle(input, now); // a failed persist is a violation, recorded by the port
+    }
+
+    /** Thrown by the persist port once a violation is recorded: the step is abandoned, as a failed transaction. */
+    private static final class ViolationRecorded extends RuntimeException {
+        ViolationRecorded() {
+            super("violation recorded", null, false, false);
+        }
+    }
+
+    /** The simulator's side of {@link LeaderShell.Ports}: the durable log, the network, sessions and timers. */
+    private final class SimPorts implements LeaderShell.Ports {
+        private final SimClient c;
+
+        SimPorts(SimClient c) {
+            this.c = c;
+        }
+
+        @Override
+        public void persist(LeaderEffect.Persist p) {
+            Simulation.this.persist(c, p);
+            if (violation != null) {
+                throw new ViolationRecorded();
             }
         }
-        c.state = st.state();
-        checkHeads(c, before, c.state);
-        for (LeaderEffect effect : st.effects()) {
-            switch (effect) {
-                case LeaderEffect.Persist p -> { }
-                case LeaderEffect.SendPush send -> sendPush(c, send);
-                case LeaderEffect.StartPull pull -> sendPull(c, pull);
-                case LeaderEffect.NotifySessions notify -> {
-                    for (SimSession s : List.copyOf(c.sessions)) {
-                        local(c, () -> feedSession(c, s, new SessionLogic.Input.LeaderPayload(notify.payload())));
-                    }
-                }
-                case LeaderEffect.CompleteLocalPush done -> {
-                    SimSession s = c.pushOwners.remove(done.pushId());
-                    Long sessionPushId = c.pushOwnerIds.remove(done.pushId());
-                    if (s != null) {
-                        local(c, () -> feedSession(c, s, new SessionLogic.Input.PushResult(sessionPushId, done.outcome())));
-                    }
-                    if (done.outcome() instanceof LocalPushOutcome.Rejected r) {
-                        trace("leader", c.name, "local-push-reject " + r.reason());
-                    }
-                }
-                case LeaderEffect.SetTimer timer -> {
-                    long incarnation = c.incarnation;
-                    scheduleAt(timer.atMillis(), () -> {
-                        if (c.incarnation == incarnation && !c.crashed) {
-                            feedLeader(c, new LeaderInput.TimerFired(timer.kind(), timer.token()));
-                        }
-                    });
-                }
-                case LeaderEffect.Log log -> {
-                    if (log.level() != LeaderEffect.Level.DEBUG) {
-                        trace("leader", c.name, log.event() + " " + new TreeMap<>(log.fields()));
-                    }
-                    observe(c, log.event());
-                }
+
+        @Override
+        public void published(LeaderState before, LeaderState after, LeaderInput input) {
+            c.state = after;
+            checkHeads(c, before, after);
+        }
+
+        @Override
+        public void sendPush(LeaderEffect.SendPush send) {
+            Simulation.this.sendPush(c, send);
+        }
+
+        @Override
+        public void startPull(LeaderEffect.StartPull pull) {
+            sendPull(c, pull);
+        }
+
+        @Override
+        public void notifySessions(LeaderEffect.NotifySessions notify) {
+            for (SimSession s : List.copyOf(c.sessions)) {
+                local(c, () -> feedSession(c, s, new SessionLogic.Input.LeaderPayload(notify.payload())));
             }
+        }
+
+        @Override
+        public void completeLocalPush(LeaderEffect.CompleteLocalPush done) {
+            SimSession s = c.pushOwners.remove(done.pushId());
+            Long sessionPushId = c.pushOwnerIds.remove(done.pushId());
+            if (s != null) {
+                local(c, () -> feedSession(c, s, new SessionLogic.Input.PushResult(sessionPushId, done.outcome())));
+            }
+            if (done.outcome() instanceof LocalPushOutcome.Rejected r) {
+                trace("leader", c.name, "local-push-reject " + r.reason());
+            }
+        }
+
+        @Override
+        public void setTimer(LeaderEffect.SetTimer timer) {
+            long incarnation = c.incarnation;
+            scheduleAt(timer.atMillis(), () -> {
+                if (c.incarnation == incarnation && !c.crashed) {
+                    feedLeader(c, new LeaderInput.TimerFired(timer.kind(), timer.token()));
+                }
+            });
+        }
+
+        @Override
+        public void log(LeaderState state, LeaderEffect.Log log) {
+            if (log.level() != LeaderEffect.Level.DEBUG) {
+                trace("leader", c.name, log.event() + " " + new TreeMap<>(log.fields()));
+            }
+            observe(c, log.event());
         }
     }
 
