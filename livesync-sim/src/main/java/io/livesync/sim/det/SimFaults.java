@@ -8,16 +8,19 @@ import java.util.Map;
  * publishes, then the connection drops before the ack), {@code drop} per message (the connection drops),
  * {@code duplicate} per push (delivered twice), {@code delay} the chance of a slow message, and per simulated second
  * {@code serverRestart}, {@code crash} (a client process dies and restarts from its durable state) and
- * {@code partition} (a client is cut off and heals later).
+ * {@code partition} (a client is cut off and heals later; half of the partitions are silent: the socket stays open and
+ * messages vanish, so only the transport's ping timeout notices), and per leader transaction {@code diskFailure} (the
+ * transaction fails: the leader stops and the process restarts from its durable state).
  */
 public record SimFaults(double lostAck, double drop, double duplicate, double delay, double serverRestart, double crash,
-        double partition) {
+        double partition, double diskFailure) {
 
-    public static final SimFaults DEFAULT = new SimFaults(0.05, 0.01, 0.03, 0.1, 0.02, 0.02, 0.03);
-    public static final SimFaults NONE = new SimFaults(0, 0, 0, 0, 0, 0, 0);
+    public static final SimFaults DEFAULT = new SimFaults(0.05, 0.01, 0.03, 0.1, 0.02, 0.02, 0.03, 0.002);
+    public static final SimFaults NONE = new SimFaults(0, 0, 0, 0, 0, 0, 0, 0);
 
     public SimFaults {
-        for (double rate : new double[] {lostAck, drop, duplicate, delay, serverRestart, crash, partition}) {
+        for (double rate : new double[] {lostAck, drop, duplicate, delay, serverRestart, crash, partition,
+            diskFailure}) {
             if (rate < 0 || rate > 1) {
                 throw new IllegalArgumentException("fault rates must be in [0, 1], got " + rate);
             }
@@ -33,6 +36,7 @@ public record SimFaults(double lostAck, double drop, double duplicate, double de
         m.put("server-restart", serverRestart);
         m.put("crash", crash);
         m.put("partition", partition);
+        m.put("disk-failure", diskFailure);
         return m;
     }
 
@@ -58,13 +62,13 @@ public record SimFaults(double lostAck, double drop, double duplicate, double de
             }
         }
         return new SimFaults(m.get("lost-ack"), m.get("drop"), m.get("duplicate"), m.get("delay"),
-                m.get("server-restart"), m.get("crash"), m.get("partition"));
+                m.get("server-restart"), m.get("crash"), m.get("partition"), m.get("disk-failure"));
     }
 
     public SimFaults with(String name, double rate) {
         Map<String, Double> m = asMap();
         m.put(name, rate);
         return new SimFaults(m.get("lost-ack"), m.get("drop"), m.get("duplicate"), m.get("delay"),
-                m.get("server-restart"), m.get("crash"), m.get("partition"));
+                m.get("server-restart"), m.get("crash"), m.get("partition"), m.get("disk-failure"));
     }
 }

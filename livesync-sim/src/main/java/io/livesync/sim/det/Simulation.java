@@ -15,6 +15,9 @@ import io.livesync.core.leader.LeaderEffect;
 import io.livesync.core.leader.LeaderInput;
 import io.livesync.core.leader.LeaderLogic;
 import io.livesync.core.leader.LeaderShell;
+import io.livesync.core.leader.PushLimits;
+import io.livesync.core.transport.ConnectionLifecycle;
+import io.livesync.core.wire.WireLimits;
 import io.livesync.core.leader.LeaderState;
 import io.livesync.core.leader.LocalPushOutcome;
 import io.livesync.core.leader.PushLoop;
@@ -78,7 +81,8 @@ public final class Simulation {
 
     /** What a run exercised. */
     public record Coverage(long pushErrorThenAdvanceOnly, long rebases, long lostAcks, long serverRestarts,
-            long crashes, long partitions, long drops, long duplicates, long commits, long serverEvents) {}
+            long crashes, long partitions, long drops, long duplicates, long commits, long serverEvents,
+            long silentPartitions, long pingTimeouts, long staleFrames, long diskFailures) {}
 
     /** The outcome of a run. */
     public record Result(long seed, Violation violation, Coverage coverage, long steps, long virtualMillis,
@@ -95,6 +99,7 @@ public final class Simulation {
             .build();
 
     private final Config config;
+    private final SimComponents components;
     private final SplittableRandom random;
     private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
     private final List<SimClient> clients = new ArrayList<>();
@@ -109,7 +114,7 @@ public final class Simulation {
     private SimFaults faults;
     private Violation violation;
     private long covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes, covPartitions, covDrops,
-            covDuplicates, covCommits;
+            covDuplicates, covCommits, covSilentPartitions, covPingTimeouts, covStaleFrames, covDiskFailures;
 
     private record Scheduled(long time, long seq, Runnable action) implements Comparable<Scheduled> {
         @Override
@@ -119,8 +124,9 @@ public final class Simulation {
         }
     }
 
-    private Simulation(Config config) {
+    private Simulation(Config config, SimComponents components) {
         this.config = config;
+        this.components = components;
         this.random = new SplittableRandom(config.seed());
         this.faults = config.faults();
         try {
@@ -131,15 +137,23 @@ public final class Simulation {
     }
 
     public static Result run(Config config) {
-        return new Simulation(config).execute();
+        return new Simulation(config, SimComponents.SHIPPED).execute();
+    }
+
+    /** A run with some shipped component replaced (tests proving the simulator catches a re-introduced bug). */
+    static Result run(Config config, SimComponents components) {
+        return new Simulation(config, components).execute();
     }
 
     // ------------------------------------------------------------------ model
 
     /** A connection between a client and the server; {@code epoch} identifies it, delivery times are FIFO per way. */
     private static final class Conn {
+        /** The socket's generation in the client's connection lifecycle. */
         final long epoch;
         boolean open = true;
+        /** Until then messages on this link vanish without a close (a silent partition). */
+        long silentUntil = -1;
         long lastUp;
         long lastDown;
 
@@ -147,6 +161,11 @@ public final class Simulation {
             this.epoch = epoch;
         }
     }
+
+    /** What the simulated server accepts in one push; pushes are measured as a real server measures them. */
+    static final WireLimits SERVER_LIMITS = new WireLimits(4096, 100, 1024, 64);
+    /** The bytes of a push frame around its events, as the simulated clients encode it. */
+    static final int PUSH_ENVELOPE_BYTES = 200;
 
     private final class SimServer {
         final List<Event> log = new ArrayList<>();
@@ -182,7 +201,8 @@ public final class Simulation {
         String backendId;
         // volatile (lost on crash)
         LeaderState state;
-        LeaderShell shell;
+        SimComponents.Interpreter shell;
+        ConnectionLifecycle.State lc;
         final List<SimSession> sessions = new ArrayList<>();
         final Map<Long, SimSession> pushOwners = new TreeMap<>();
         final Map<Long, Long> pushOwnerIds = new TreeMap<>();
@@ -194,6 +214,7 @@ public final class Simulation {
         boolean crashed;
         long partitionedUntil = -1;
         boolean errorSinceUpstream;
+        boolean leaderFailed;
         // checker
         final List<String> completed = new ArrayList<>();
 
@@ -205,7 +226,10 @@ public final class Simulation {
             this.slowMillis = slowMillis;
             this.logic = new LeaderLogic(LeaderConfig.builder(SCHEMA).pushResumePolicy(policy)
                     .backendPushBatchSize(backendPushBatchSize).backoff(200, 5000).pushTimeoutMillis(4000)
-                    .stallAfterMillis(8000).watchdogIntervalMillis(1000).build());
+                    .stallAfterMillis(8000).watchdogIntervalMillis(1000)
+                    .pushLimits(components.clientsKnowServerLimits()
+                            ? PushLimits.forServer(SERVER_LIMITS, PUSH_ENVELOPE_BYTES) : PushLimits.UNLIMITED)
+                    .build());
         }
     }
 
@@ -259,7 +283,8 @@ public final class Simulation {
             }
         }
         Coverage coverage = new Coverage(covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes,
-                covPartitions, covDrops, covDuplicates, covCommits, server.log.size());
+                covPartitions, covDrops, covDuplicates, covCommits, server.log.size(), covSilentPartitions,
+                covPingTimeouts, covStaleFrames, covDiskFailures);
         return new Result(config.seed(), violation, coverage, step, now,
                 HexFormat.of().formatHex(traceDigest.digest()), config.trace() ? fullTrace : List.copyOf(lastTrace));
     }
@@ -304,7 +329,7 @@ public final class Simulation {
         }
         c.state = LeaderState.initial(new SyncState(pending, EventSeq.ofGlobal(c.backendHead), localHead), c.backendId,
                 random.nextLong());
-        c.shell = new LeaderShell(c.logic, c.state, new SimPorts(c));
+        c.shell = components.leader().create(c.logic, c.state, new SimPorts(c));
         c.sessions.clear();
         c.pushOwners.clear();
         c.pushOwnerIds.clear();
@@ -314,23 +339,126 @@ public final class Simulation {
                     c.leaderPushBatchSize, 0), c.state.sync().localHead()));
         }
         feedLeader(c, new LeaderInput.Start());
-        connect(c);
+        c.lc = ConnectionLifecycle.State.initial(random.nextLong());
+        transport(c, new ConnectionLifecycle.Input.Start(), null);
+        schedulePing(c);
     }
 
-    private void connect(SimClient c) {
-        if (c.crashed || !server.up || now < c.partitionedUntil) {
-            return;
+    // ------------------------------------------------------------------ the client's transport
+
+    /**
+     * One step of the client's connection lifecycle (the shipped {@code ConnectionLifecycle}), running its effects the
+     * way {@code WebSocketSyncBackend} does: frames reach the leader only when the machine delivers them, so frames of
+     * a superseded socket, ping timeouts and reconnects are simulated events.
+     */
+    private void transport(SimClient c, ConnectionLifecycle.Input input, Runnable delivery) {
+        ConnectionLifecycle.Step st = components.transport().step(c.lc, input, now);
+        c.lc = st.state();
+        if (input instanceof ConnectionLifecycle.Input.Frame
+                && st.effects().stream().noneMatch(ConnectionLifecycle.Effect.Deliver.class::isInstance)) {
+            covStaleFrames++;
+            trace("transport", c.name, "stale frame of socket " + ((ConnectionLifecycle.Input.Frame) input).generation()
+                    + " dropped");
         }
-        Conn conn = new Conn(++c.connEpochs);
-        c.conn = conn;
+        if (input instanceof ConnectionLifecycle.Input.PingTick
+                && st.effects().stream().anyMatch(ConnectionLifecycle.Effect.AbortSocket.class::isInstance)) {
+            covPingTimeouts++;
+        }
+        for (ConnectionLifecycle.Effect effect : st.effects()) {
+            if (violation != null || c.crashed) {
+                return;
+            }
+            switch (effect) {
+                case ConnectionLifecycle.Effect.OpenSocket open -> openSocket(c, open.generation());
+                case ConnectionLifecycle.Effect.SendPing ping -> {
+                    Conn conn = c.conn;
+                    if (conn != null && conn.open && conn.epoch == ping.generation()) {
+                        toServer(c, () -> toClient(c, conn, () -> { })); // the server's Pong
+                    }
+                }
+                case ConnectionLifecycle.Effect.AbortSocket abort -> closeLink(c, abort.generation(), "aborted");
+                case ConnectionLifecycle.Effect.CloseSocket close -> closeLink(c, close.generation(), "closed");
+                case ConnectionLifecycle.Effect.Deliver deliver -> {
+                    if (delivery != null) {
+                        delivery.run();
+                    }
+                }
+                case ConnectionLifecycle.Effect.AnnounceConnected connected -> {
+                    if (c.state.connected()) {
+                        violate("transport-announcements-alternate", c.name + " heard connected while connected");
+                        return;
+                    }
+                    feedLeader(c, new LeaderInput.Connected());
+                }
+                case ConnectionLifecycle.Effect.AnnounceDisconnected disconnected -> {
+                    if (!c.state.connected()) {
+                        violate("transport-announcements-alternate", c.name + " heard disconnected while disconnected");
+                        return;
+                    }
+                    feedLeader(c, new LeaderInput.Disconnected(disconnected.cause()));
+                }
+                case ConnectionLifecycle.Effect.FailInFlight fail -> {
+                    // the transport fails whatever was in flight on the socket
+                    if (c.state.push() instanceof PushLoop.InFlight inFlight) {
+                        feedLeader(c, new LeaderInput.PushFailed(inFlight.attemptId(),
+                                new SyncError.Offline(fail.cause())));
+                    }
+                }
+                case ConnectionLifecycle.Effect.ScheduleReconnect reconnect -> {
+                    long incarnation = c.incarnation;
+                    schedule(reconnect.delayMillis(), () -> {
+                        if (c.incarnation == incarnation && !c.crashed) {
+                            transport(c, new ConnectionLifecycle.Input.ReconnectDue(reconnect.token()), null);
+                        }
+                    });
+                }
+                case ConnectionLifecycle.Effect.Log log -> trace("transport", c.name, log.event() + " " + log.detail());
+            }
+        }
+    }
+
+    private void openSocket(SimClient c, long generation) {
         long incarnation = c.incarnation;
         schedule(networkDelay(c), () -> {
-            if (c.incarnation == incarnation && c.conn == conn && conn.open) {
-                feedLeader(c, new LeaderInput.Connected());
+            if (c.incarnation != incarnation || c.crashed) {
+                return;
+            }
+            if (!server.up || now < c.partitionedUntil) {
+                transport(c, new ConnectionLifecycle.Input.SocketFailedToOpen(generation,
+                        server.up ? "partitioned" : "server down"), null);
+                return;
+            }
+            if (c.conn != null && c.conn.open) {
+                closeLink(c, c.conn.epoch, "superseded");
+            }
+            c.conn = new Conn(generation);
+            c.connEpochs++;
+            transport(c, new ConnectionLifecycle.Input.SocketOpened(generation), null);
+        });
+    }
+
+    /** The client closes socket {@code generation}: the server forgets its subscriptions at once. */
+    private void closeLink(SimClient c, long generation, String why) {
+        Conn conn = c.conn;
+        if (conn != null && conn.open && conn.epoch == generation) {
+            conn.open = false;
+            c.conn = null;
+            server.live.remove(c.name);
+            trace("net", c.name, "socket " + generation + " " + why + " by the client");
+        }
+    }
+
+    private void schedulePing(SimClient c) {
+        long incarnation = c.incarnation;
+        schedule(SimComponents.PING_MILLIS, () -> {
+            if (c.incarnation == incarnation && !c.crashed) {
+                transport(c, new ConnectionLifecycle.Input.PingTick(), null);
+                schedulePing(c);
             }
         });
     }
 
+    /** The network or the server closes the link; the client's transport hears of it a moment later. */
     private void drop(SimClient c, String why) {
         Conn conn = c.conn;
         if (conn == null || !conn.open) {
@@ -342,19 +470,9 @@ public final class Simulation {
         trace("net", c.name, "connection dropped: " + why);
         long incarnation = c.incarnation;
         schedule(1, () -> {
-            if (c.incarnation != incarnation || c.crashed) {
-                return;
+            if (c.incarnation == incarnation && !c.crashed) {
+                transport(c, new ConnectionLifecycle.Input.SocketLost(conn.epoch, why), null);
             }
-            // the transport fails whatever was in flight on the socket, then reports the disconnect
-            if (c.state.push() instanceof PushLoop.InFlight inFlight) {
-                feedLeader(c, new LeaderInput.PushFailed(inFlight.attemptId(), new SyncError.Offline(why)));
-            }
-            feedLeader(c, new LeaderInput.Disconnected(why));
-            schedule(200 + random.nextInt(800), () -> {
-                if (c.incarnation == incarnation && c.conn == null) {
-                    connect(c);
-                }
-            });
         });
     }
 
@@ -451,7 +569,36 @@ public final class Simulation {
 
     /** Every leader input goes through the production effect interpreter, over the simulator's ports. */
     private void feedLeader(SimClient c, LeaderInput input) {
-        c.shell.handle(input, now); // a failed persist is a violation, recorded by the port
+        if (c.leaderFailed || c.crashed) {
+            return; // a stopped leader takes no more inputs
+        }
+        if (c.shell.handle(input, now) instanceof LeaderShell.Outcome.PersistFailed failed
+                && failed.error() instanceof DiskFailure) {
+            leaderFailed(c);
+        }
+    }
+
+    /** A transaction failed (the store is unchanged); thrown by the persist port under the disk-failure fault. */
+    private static final class DiskFailure extends RuntimeException {
+        DiskFailure() {
+            super("disk failure", null, false, false);
+        }
+    }
+
+    /**
+     * The leader stopped on a failed transaction, as {@code LeaderDriver} does: each session still processes what the
+     * leader sent it before, then fails its open commits (the app hears "failed"); the app restarts the process.
+     */
+    private void leaderFailed(SimClient c) {
+        c.leaderFailed = true;
+        trace("fault", c.name, "DISK FAILURE: the leader stops; open commits fail; the app restarts");
+        for (SimSession s : List.copyOf(c.sessions)) {
+            local(c, () -> s.open.clear());
+        }
+        local(c, () -> {
+            c.leaderFailed = false;
+            crash(c);
+        });
     }
 
     /** Thrown by the persist port once a violation is recorded: the step is abandoned, as a failed transaction. */
@@ -471,6 +618,10 @@ public final class Simulation {
 
         @Override
         public void persist(LeaderEffect.Persist p) {
+            if (!quiet && random.nextDouble() < faults.diskFailure()) {
+                covDiskFailures++;
+                throw new DiskFailure();
+            }
             Simulation.this.persist(c, p);
             if (violation != null) {
                 throw new ViolationRecorded();
@@ -589,22 +740,32 @@ public final class Simulation {
             drop(c, "connection dropped (fault)");
             return;
         }
+        if (now < conn.silentUntil) {
+            return; // a silent partition: the message vanishes
+        }
         long at = Math.max(now + networkDelay(c), conn.lastUp);
         conn.lastUp = at;
         scheduleAt(at, () -> {
-            if (conn.open && server.up) {
+            if (conn.open && server.up && now >= conn.silentUntil) {
                 onServer.run();
             }
         });
     }
 
+    /**
+     * A frame from the server to the client on {@code conn}. It reaches the leader only if the client's transport
+     * delivers it: a frame that arrives after its socket was lost or superseded is stale.
+     */
     private void toClient(SimClient c, Conn conn, Runnable onClient) {
+        if (!conn.open || now < conn.silentUntil) {
+            return; // the server cannot write to a closed socket; a silent partition eats the frame
+        }
         long at = Math.max(now + networkDelay(c), conn.lastDown);
         conn.lastDown = at;
         long incarnation = c.incarnation;
         scheduleAt(at, () -> {
-            if (conn.open && c.conn == conn && c.incarnation == incarnation) {
-                onClient.run();
+            if (c.incarnation == incarnation && !c.crashed) {
+                transport(c, new ConnectionLifecycle.Input.Frame(conn.epoch), onClient);
             }
         });
     }
@@ -631,6 +792,16 @@ public final class Simulation {
     }
 
     private void serverPush(SimClient c, Conn conn, long attemptId, List<Event> batch, String backendId) {
+        long frameBytes = PUSH_ENVELOPE_BYTES + batch.size() - 1;
+        for (Event e : batch) {
+            frameBytes += PushLimits.eventBytes(e);
+        }
+        if (frameBytes > SERVER_LIMITS.maxFrameBytes() || batch.size() > SERVER_LIMITS.maxEventsPerPush()) {
+            // the shipped client knows the server's limits and cuts its batches to them
+            violate("pushes-fit-server-limits", c.name + " pushed " + batch.size() + " events in " + frameBytes
+                    + " bytes; the server accepts " + SERVER_LIMITS.maxFrameBytes() + " bytes per push");
+            return;
+        }
         if (backendId != null && !backendId.equals(server.backendId)) {
             SyncError e = new SyncError.BackendIdMismatch(server.backendId, backendId);
             toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushFailed(attemptId, e)));
@@ -742,12 +913,7 @@ public final class Simulation {
             }
             schedule(500 + random.nextInt(1500), () -> {
                 server.up = true;
-                trace("fault", "server", "back up");
-                for (SimClient c : clients) {
-                    if (c.conn == null) {
-                        connect(c);
-                    }
-                }
+                trace("fault", "server", "back up"); // clients reconnect on their own transport's backoff
             });
         }
         if (random.nextDouble() < faults.crash()) {
@@ -757,13 +923,15 @@ public final class Simulation {
             SimClient c = clients.get(random.nextInt(clients.size()));
             covPartitions++;
             c.partitionedUntil = now + 1000 + random.nextInt(4000);
-            trace("fault", c.name, "PARTITION until t=" + c.partitionedUntil);
-            drop(c, "partitioned");
-            scheduleAt(c.partitionedUntil, () -> {
-                if (c.conn == null) {
-                    connect(c);
-                }
-            });
+            if (c.conn != null && c.conn.open && random.nextBoolean()) {
+                // silent: the socket stays open, messages vanish; only the client's ping timeout can notice
+                c.conn.silentUntil = c.partitionedUntil;
+                covSilentPartitions++;
+                trace("fault", c.name, "SILENT PARTITION until t=" + c.partitionedUntil);
+            } else {
+                trace("fault", c.name, "PARTITION until t=" + c.partitionedUntil);
+                drop(c, "partitioned");
+            }
         }
         schedule(1000, this::faultTick);
     }
@@ -775,10 +943,11 @@ public final class Simulation {
         server.up = true;
         for (SimClient c : clients) {
             c.partitionedUntil = -1;
+            if (c.conn != null) {
+                c.conn.silentUntil = -1;
+            }
             if (c.crashed) {
                 boot(c);
-            } else if (c.conn == null) {
-                connect(c);
             }
         }
     }

@@ -1,0 +1,111 @@
+package io.livesync.sim.det;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.livesync.core.leader.LeaderEffect;
+import io.livesync.core.leader.LeaderInput;
+import io.livesync.core.leader.LeaderLogic;
+import io.livesync.core.leader.LeaderShell;
+import io.livesync.core.leader.LeaderState;
+import io.livesync.core.leader.PushResumePolicy;
+import io.livesync.core.transport.ConnectionLifecycle;
+import io.livesync.core.transport.ConnectionLifecycle.Effect;
+import io.livesync.core.transport.ConnectionLifecycle.Input;
+import io.livesync.core.transport.ConnectionLifecycle.Phase;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue #13: the simulator runs the shipped shell and transport, so it catches the shell bugs of the client-bugs
+ * issue when they come back. Each test re-introduces one bug in a test-scoped variant of the component and asserts
+ * that a seeded sweep finds it (the seed that finds it is printed).
+ */
+class SimulatorCatchesShellBugsTest {
+
+    private static final int SEEDS = 200;
+
+    private static Simulation.Result firstFailure(String what, SimComponents components) {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        SimulationRunner.Summary summary = new SimulationRunner(new PrintStream(buffer, true, StandardCharsets.UTF_8))
+                .sweep(1, SEEDS, 3, 3000, 25, PushResumePolicy.SUPERVISED, SimFaults.DEFAULT, true, components);
+        assertThat(summary.failures()).as(what + ": the sweep of " + SEEDS + " seeds must find it").isNotEmpty();
+        Simulation.Result first = summary.failures().getFirst();
+        System.out.println("[sim] " + what + ": found at seed " + first.seed() + " (" + summary.seeds()
+                + " seeds run): " + first.violation().invariant() + ": " + first.violation().detail());
+        return first;
+    }
+
+    /** (a) The old WebSocketSyncBackend: a frame counts as the current socket's whatever socket it came from. */
+    @Test
+    void framesOfASupersededSocketTreatedAsCurrentAreFound() {
+        SimComponents.Transport legacy = (state, input, now) -> {
+            if (input instanceof Input.Frame frame && frame.generation() != state.openGeneration()) {
+                if (state.phase() instanceof Phase.Open open) {
+                    return SimComponents.LIFECYCLE.step(state, new Input.Frame(open.generation()), now);
+                }
+                // "connected" on any frame, delivered, although the socket is gone
+                return new ConnectionLifecycle.Step(state, List.of(new Effect.AnnounceConnected(),
+                        new Effect.Deliver(frame.generation())));
+            }
+            return SimComponents.LIFECYCLE.step(state, input, now);
+        };
+        Simulation.Result found = firstFailure("stale frames as current", SimComponents.SHIPPED.withTransport(legacy));
+        assertThat(found.violation().invariant()).isIn("transport-announcements-alternate", "liveness");
+    }
+
+    /** (b) Batches bounded by count only, against a server with a frame limit. */
+    @Test
+    void batchesBoundedByCountOnlyAreFound() {
+        Simulation.Result found = firstFailure("count-only batches",
+                SimComponents.SHIPPED.withClientsKnowingServerLimits(false));
+        assertThat(found.violation().invariant()).isEqualTo("pushes-fit-server-limits");
+    }
+
+    /** (c) A leader shell that tells sessions (completing their commits) before the transaction is made. */
+    @Test
+    void aShellThatCompletesCommitsBeforePersistingIsFound() {
+        SimComponents.LeaderFactory completesFirst = (logic, initial, ports) -> new SimComponents.Interpreter() {
+            private LeaderState state = initial;
+
+            @Override
+            public LeaderShell.Outcome handle(LeaderInput input, long now) {
+                LeaderState before = state;
+                LeaderLogic.Step step = logic.step(before, input, now);
+                for (LeaderEffect effect : step.effects()) { // the bug: commits complete first
+                    if (effect instanceof LeaderEffect.NotifySessions notify) {
+                        ports.notifySessions(notify);
+                    } else if (effect instanceof LeaderEffect.CompleteLocalPush complete) {
+                        ports.completeLocalPush(complete);
+                    }
+                }
+                for (LeaderEffect effect : step.effects()) {
+                    if (effect instanceof LeaderEffect.Persist persist) {
+                        try {
+                            ports.persist(persist);
+                        } catch (RuntimeException e) {
+                            return new LeaderShell.Outcome.PersistFailed(e);
+                        }
+                    }
+                }
+                state = step.state();
+                ports.published(before, state, input);
+                for (LeaderEffect effect : step.effects()) {
+                    switch (effect) {
+                        case LeaderEffect.SendPush send -> ports.sendPush(send);
+                        case LeaderEffect.StartPull pull -> ports.startPull(pull);
+                        case LeaderEffect.SetTimer timer -> ports.setTimer(timer);
+                        case LeaderEffect.Log log -> ports.log(state, log);
+                        default -> { }
+                    }
+                }
+                return new LeaderShell.Outcome.Applied(state);
+            }
+        };
+        Simulation.Result found = firstFailure("commits completed before persisting",
+                SimComponents.SHIPPED.withLeader(completesFirst));
+        assertThat(found.violation().invariant()).isEqualTo("no-loss");
+    }
+}
