@@ -12,7 +12,7 @@ import io.livesync.core.leader.LeaderLogic;
 import io.livesync.core.leader.LeaderShell;
 import io.livesync.core.leader.LeaderState;
 import io.livesync.core.leader.PushLoop;
-import io.livesync.core.leader.SyncError;
+import io.livesync.core.backend.SyncError;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

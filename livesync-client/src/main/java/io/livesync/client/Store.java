@@ -349,6 +349,7 @@ public final class Store implements AutoCloseable {
         private JsonLog log = JsonLog.discard();
         private long rebasePauseMillis;
         private long seed = System.nanoTime();
+        private io.livesync.core.Clock clock = io.livesync.core.Clock.system();
         private java.util.function.BiConsumer<String, Object> sessionInputHook = (session, input) -> { };
 
         private Builder() {}
@@ -404,8 +405,9 @@ public final class Store implements AutoCloseable {
         }
 
         /**
-         * The push-resume policy. Default: from {@code LIVESYNC_PUSH_RESUME}, else {@code LS_RESUME_PUSH_ON_ADVANCE},
-         * else {@link PushResumePolicy#SUPERVISED}.
+         * The push-resume policy (default {@link PushResumePolicy#SUPERVISED}). The library never reads the
+         * environment; the command-line tools map {@code LIVESYNC_PUSH_RESUME} with
+         * {@link PushResumePolicy#fromEnvironment} and pass the result here.
          */
         public Builder pushResumePolicy(PushResumePolicy p) {
             this.policy = Objects.requireNonNull(p, "pushResumePolicy");
@@ -456,6 +458,12 @@ public final class Store implements AutoCloseable {
             return this;
         }
 
+        /** The clock the leader reads (timeouts, backoff, the watchdog); default {@link io.livesync.core.Clock#system()}. */
+        public Builder clock(io.livesync.core.Clock c) {
+            this.clock = Objects.requireNonNull(c, "clock");
+            return this;
+        }
+
         /** Seed of the backoff jitter (default: from the clock). */
         public Builder seed(long s) {
             this.seed = s;
@@ -473,8 +481,7 @@ public final class Store implements AutoCloseable {
             if (schema == null) {
                 throw new IllegalStateException("schema is required");
             }
-            PushResumePolicy chosen = policy != null ? policy
-                    : PushResumePolicy.fromEnvironment(System.getenv(), PushResumePolicy.SUPERVISED);
+            PushResumePolicy chosen = policy != null ? policy : PushResumePolicy.SUPERVISED;
             LeaderConfig.Builder leaderConfig = LeaderConfig.builder(schema.events()).pushResumePolicy(chosen);
             if (backend != null) {
                 leaderConfig.pushLimits(backend.pushLimits());
@@ -486,10 +493,10 @@ public final class Store implements AutoCloseable {
             try {
                 ClientDatabase.Loaded loaded = db.load();
                 Shared shared = new Shared(this, db);
-                long origin = System.nanoTime();
+                io.livesync.core.Clock leaderClock = clock;
                 shared.leader = new LeaderDriver(db, new LeaderLogic(config),
                         LeaderState.initial(loaded.sync(), loaded.backendId(), seed), backend, localPushBatchSize, log,
-                        clientId, storeId, () -> (System.nanoTime() - origin) / 1_000_000, shared.timers,
+                        clientId, storeId, leaderClock::millis, shared.timers,
                         shared::tablesChanged);
                 shared.leader.start();
                 return new Store(shared, true);

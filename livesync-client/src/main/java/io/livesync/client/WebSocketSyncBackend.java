@@ -6,7 +6,7 @@ import io.livesync.core.Event;
 import io.livesync.core.backend.SyncBackend;
 import io.livesync.core.backend.SyncException;
 import io.livesync.core.leader.PushLimits;
-import io.livesync.core.leader.SyncError;
+import io.livesync.core.backend.SyncError;
 import io.livesync.core.transport.ConnectionLifecycle;
 import io.livesync.core.wire.WireCodec;
 import io.livesync.core.wire.WireErrorCode;
@@ -65,7 +65,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
     private final HttpClient http;
     private final ScheduledExecutorService transport;
     private final ConnectionLifecycle lifecycle;
-    private final long originNanos = System.nanoTime();
+    private final io.livesync.core.Clock clock;
     /** Guards {@link #state}, {@link #sockets}, {@link #pushes} and {@link #pulls}. */
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<Long, SocketHandle> sockets = new HashMap<>();
@@ -91,6 +91,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
         this.syncPayload = b.authToken == null ? null
                 : JsonNodeFactory.instance.objectNode().put("authToken", b.authToken);
         this.pingIntervalMillis = b.pingIntervalMillis;
+        this.clock = b.clock;
         this.codec = new WireCodec(b.limits);
         this.lifecycle = new ConnectionLifecycle(b.pingIntervalMillis, b.reconnectBaseMillis, b.reconnectCapMillis);
         this.state = ConnectionLifecycle.State.initial(b.seed);
@@ -146,7 +147,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
     }
 
     private long now() {
-        return (System.nanoTime() - originNanos) / 1_000_000;
+        return clock.millis();
     }
 
     /** Hands an input to the transport thread (socket callbacks never step the machine themselves). */
@@ -572,6 +573,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
         private WireLimits limits = new WireLimits(16 << 20, 10_000, 4 << 20, 256);
         private long seed = System.nanoTime();
         private WireLimits serverLimits = WireLimits.DEFAULT;
+        private io.livesync.core.Clock clock = io.livesync.core.Clock.system();
 
         private Builder(URI serverUrl, String storeId) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -606,6 +608,12 @@ public final class WebSocketSyncBackend implements SyncBackend {
 
         public Builder seed(long s) {
             this.seed = s;
+            return this;
+        }
+
+        /** The clock the connection lifecycle reads (ping timeouts); default {@link io.livesync.core.Clock#system()}. */
+        public Builder clock(io.livesync.core.Clock c) {
+            this.clock = Objects.requireNonNull(c, "clock");
             return this;
         }
 

@@ -3,7 +3,7 @@ package io.livesync.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livesync.core.leader.PushResumePolicy;
-import io.livesync.core.leader.SyncError;
+import io.livesync.core.backend.SyncError;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

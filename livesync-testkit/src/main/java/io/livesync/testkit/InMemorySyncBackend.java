@@ -3,7 +3,7 @@ package io.livesync.testkit;
 import io.livesync.core.Event;
 import io.livesync.core.backend.SyncBackend;
 import io.livesync.core.backend.SyncException;
-import io.livesync.core.leader.SyncError;
+import io.livesync.core.backend.SyncError;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

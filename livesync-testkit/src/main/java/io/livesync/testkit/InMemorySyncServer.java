@@ -6,7 +6,7 @@ import io.livesync.core.EventSeq;
 import io.livesync.core.PageInfo;
 import io.livesync.core.backend.Arbitration;
 import io.livesync.core.backend.SyncBackend;
-import io.livesync.core.leader.SyncError;
+import io.livesync.core.backend.SyncError;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.util.ArrayList;
 import java.util.HashMap;

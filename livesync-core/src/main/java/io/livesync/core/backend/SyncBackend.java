@@ -3,7 +3,6 @@ package io.livesync.core.backend;
 import io.livesync.core.Event;
 import io.livesync.core.PageInfo;
 import io.livesync.core.leader.PushLimits;
-import io.livesync.core.leader.SyncError;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,6 +1,5 @@
 package io.livesync.core.backend;
 
-import io.livesync.core.leader.SyncError;
 
 /** A failed backend call, carrying the typed {@link SyncError}. */
 public final class SyncException extends RuntimeException {

@@ -1,5 +1,6 @@
 package io.livesync.core.leader;
 
+import io.livesync.core.backend.SyncError;
 import io.livesync.core.Event;
 import io.livesync.core.PageInfo;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.livesync.core.leader;
 
+import io.livesync.core.backend.SyncError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

@@ -22,7 +22,7 @@ import io.livesync.core.leader.LeaderState;
 import io.livesync.core.leader.LocalPushOutcome;
 import io.livesync.core.leader.PushLoop;
 import io.livesync.core.leader.PushResumePolicy;
-import io.livesync.core.leader.SyncError;
+import io.livesync.core.backend.SyncError;
 import io.livesync.core.session.SessionLogic;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package io.livesync.core.leader;
+package io.livesync.core.backend;
 
 /** Why a push or a pull to the sync backend failed, as the leader sees it (SYNC-SPEC §5.1, HEAD error taxonomy). */
 public sealed interface SyncError {
