@@ -1,9 +1,9 @@
 package io.livesync.cli;
 
 import io.livesync.core.leader.PushResumePolicy;
-import io.livesync.sim.det.SimFaults;
-import io.livesync.sim.det.Simulation;
-import io.livesync.sim.det.SimulationRunner;
+import io.livesync.simulator.SimFaults;
+import io.livesync.simulator.Simulation;
+import io.livesync.simulator.SimulationRunner;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;

@@ -1,4 +1,4 @@
-package io.livesync.sim.det;
+package io.livesync.simulator;
 
 import io.livesync.core.leader.PushResumePolicy;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package io.livesync.sim.det;
+package io.livesync.simulator;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.livesync.sim.det;
+package io.livesync.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

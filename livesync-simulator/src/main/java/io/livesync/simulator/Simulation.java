@@ -1,4 +1,4 @@
-package io.livesync.sim.det;
+package io.livesync.simulator;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.livesync.core.ArgsValidator;
