@@ -217,17 +217,37 @@ final class ClientDatabase implements AutoCloseable {
         try (Statement st = conn.createStatement()) {
             st.execute("CREATE TEMP TABLE IF NOT EXISTS ls_recording (seq_global INTEGER, seq_client INTEGER)");
             st.execute("INSERT INTO temp.ls_recording SELECT NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM temp.ls_recording)");
-            String name = table.replaceAll("[^A-Za-z0-9_]", "_");
-            st.execute("CREATE TEMP TRIGGER IF NOT EXISTS ls_undo_ins_" + name + " AFTER INSERT ON main." + t
+            String name = triggerSuffix(table);
+            createTrigger(st, "ls_undo_ins_" + name, table, "AFTER INSERT ON main." + t
                     + " WHEN " + recording + " BEGIN " + insertUndo
                     + "'DELETE FROM " + tl + " WHERE rowid=' || NEW.rowid FROM temp.ls_recording; END");
-            st.execute("CREATE TEMP TRIGGER IF NOT EXISTS ls_undo_upd_" + name + " AFTER UPDATE ON main." + t
+            createTrigger(st, "ls_undo_upd_" + name, table, "AFTER UPDATE ON main." + t
                     + " WHEN " + recording + " BEGIN " + insertUndo
                     + setOld + " || ' WHERE rowid=' || NEW.rowid FROM temp.ls_recording; END");
-            st.execute("CREATE TEMP TRIGGER IF NOT EXISTS ls_undo_del_" + name + " AFTER DELETE ON main." + t
+            createTrigger(st, "ls_undo_del_" + name, table, "AFTER DELETE ON main." + t
                     + " WHEN " + recording + " BEGIN " + insertUndo
                     + "'INSERT INTO " + tl + " (" + insertCols + ") VALUES (' || " + insertVals
                     + " || ')' FROM temp.ls_recording; END");
+        }
+    }
+
+    /**
+     * The part of a table's undo-trigger names that identifies the table: its name with every character outside
+     * {@code [A-Za-z0-9_]} replaced by {@code _} (readable), then 8 hex digits of the SHA-256 of the exact name
+     * (unique: {@code a-b} and {@code a_b} get different names).
+     */
+    static String triggerSuffix(String table) {
+        String hash = HexFormat.of().formatHex(sha256().digest(table.getBytes(StandardCharsets.UTF_8))).substring(0, 8);
+        return table.replaceAll("[^A-Za-z0-9_]", "_") + "_" + hash;
+    }
+
+    /** Creates one undo trigger; a trigger of that name already existing is an error, never silently kept. */
+    private static void createTrigger(Statement st, String name, String table, String body) throws SQLException {
+        try {
+            st.execute("CREATE TEMP TRIGGER " + name + " " + body);
+        } catch (SQLException e) {
+            throw new StoreException("cannot install the undo trigger " + name + " of state table \"" + table
+                    + "\": " + e.getMessage() + " (without it, rollbacks of that table would be wrong)", e);
         }
     }
 
