@@ -330,8 +330,8 @@ final class ClientDatabase implements AutoCloseable {
             EventSeq cursor = null;
             while (true) {
                 List<Event> chunk = cursor == null ? eventsLimited("", 1000)
-                        : eventsLimited("WHERE seq_global > ? OR (seq_global = ? AND seq_client > ?)", 1000,
-                                cursor.global(), cursor.global(), cursor.client());
+                        : eventsLimited("WHERE (seq_global, seq_client) > (?, ?)", 1000, cursor.global(),
+                                cursor.client()); // a row value: a range on the primary key, not a scan
                 if (chunk.isEmpty()) {
                     break;
                 }

@@ -39,6 +39,7 @@ public final class ClientSchema {
     private final Map<String, Materializer> materializers;
     private final Map<String, Integer> versions;
     private final Map<String, Upcaster> upcasters;
+    private final Map<String, String> materializerNames;
     private final String fingerprint;
 
     private ClientSchema(Schema events, List<String> tableDdl, Map<String, Materializer> materializers,
@@ -48,6 +49,9 @@ public final class ClientSchema {
         this.materializers = Map.copyOf(materializers);
         this.versions = Map.copyOf(versions);
         this.upcasters = Map.copyOf(upcasters);
+        Map<String, String> names = new LinkedHashMap<>();
+        versions.forEach((name, version) -> names.put(name, "materializer of " + name + " (version " + version + ")"));
+        this.materializerNames = Map.copyOf(names);
         this.fingerprint = computeFingerprint();
     }
 
@@ -109,8 +113,7 @@ public final class ClientSchema {
         if (m == null) {
             return Optional.empty();
         }
-        return Optional.of(new Resolved(current, m, "materializer of " + current.name() + " (version "
-                + versions.get(current.name()) + ")"));
+        return Optional.of(new Resolved(current, m, materializerNames.get(current.name())));
     }
 
     private String computeFingerprint() {
