@@ -78,10 +78,11 @@ class SchemaEvolutionTest {
     @Test
     void anAddedTableIsFilledFromTheWholeLog(@TempDir Path dir) {
         Path file = dir.resolve("table.db");
-        writeWithV1(file);
+        List<Event> committed = writeWithV1(file);
         List<RebuildProgress> progress = new ArrayList<>();
         try (Store store = open(file, EvolvingSchemas.tableAdded(), progress).build()) {
             assertRebuilt(progress, 5);
+            assertThat(store.eventLog()).isEqualTo(committed);
             assertThat(store.count("SELECT created FROM stats")).isEqualTo(4);
             assertThat(store.checkStateMatchesReplay()).isNull();
         }
@@ -90,10 +91,11 @@ class SchemaEvolutionTest {
     @Test
     void aChangedMaterializerReappliesEveryEvent(@TempDir Path dir) {
         Path file = dir.resolve("materializer.db");
-        writeWithV1(file);
+        List<Event> committed = writeWithV1(file);
         List<RebuildProgress> progress = new ArrayList<>();
         try (Store store = open(file, EvolvingSchemas.materializerChanged(), progress).build()) {
             assertRebuilt(progress, 5);
+            assertThat(store.eventLog()).isEqualTo(committed);
             assertThat(store.query("SELECT text FROM todos ORDER BY id", rs -> rs.getString(1)))
                     .containsExactly("MILK", "EGGS", "BREAD", "JAM");
             assertThat(store.checkStateMatchesReplay()).isNull();
@@ -140,11 +142,13 @@ class SchemaEvolutionTest {
             assertThat(old.store().checkStateMatchesReplay()).isNull();
             assertThat(old.logText()).contains("v1.TodoTagged");
             String newerState = newer.store().stateDigest();
+            List<Event> oldLog = old.store().eventLog();
             old.store().close();
             List<RebuildProgress> progress = new CopyOnWriteArrayList<>();
             try (Store upgraded = Store.builder().storeId("evolve").clientId("old").schema(EvolvingSchemas.withTags())
                     .storage(Storage.file(oldFile)).rebuildListener(progress::add).build()) {
                 assertRebuilt(progress, 5);
+                assertThat(upgraded.eventLog()).isEqualTo(oldLog);
                 assertThat(upgraded.query("SELECT id || ':' || tag FROM tags ORDER BY id", rs -> rs.getString(1)))
                         .containsExactly("t1:food", "t2:food");
                 assertThat(upgraded.stateDigest()).as("same log, same schema: same state as the newer client")
