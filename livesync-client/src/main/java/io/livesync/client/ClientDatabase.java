@@ -25,7 +25,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -116,7 +115,7 @@ final class ClientDatabase implements AutoCloseable {
             RebuildDecision decision = initialize(conn, schema, storeId, description);
             ClientDatabase db = new ClientDatabase(conn, schema, policy, List.of(), description);
             switch (decision) {
-                case RebuildDecision.UpToDate upToDate -> db.stateTables = installAllUndoTriggers(conn);
+                case RebuildDecision.UpToDate upToDate -> db.stateTables = UndoTriggers.installAll(conn);
                 case RebuildDecision.Create create -> db.rebuild(null, progress);
                 case RebuildDecision.Rebuild rebuild -> db.rebuild(rebuild.reason(), progress);
             }
@@ -192,99 +191,6 @@ final class ClientDatabase implements AutoCloseable {
         }
     }
 
-    private static List<String> installAllUndoTriggers(Connection conn) throws SQLException {
-        List<String> stateTables = stateTableNames(conn);
-        for (String table : stateTables) {
-            installUndoTriggers(conn, table);
-        }
-        return stateTables;
-    }
-
-    private static List<String> stateTableNames(Connection conn) throws SQLException {
-        List<String> tables = new ArrayList<>(tableNames(conn));
-        tables.removeIf(t -> t.startsWith("ls_") || t.startsWith("sqlite_"));
-        return tables;
-    }
-
-    private static Set<String> tableNames(Connection conn) throws SQLException {
-        Set<String> names = new LinkedHashSet<>();
-        try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY name")) {
-            while (rs.next()) {
-                String name = rs.getString(1);
-                String sql = rs.getString(2);
-                if (!name.startsWith("ls_") && !name.startsWith("sqlite_") && sql != null
-                        && sql.toUpperCase(Locale.ROOT).contains("WITHOUT ROWID")) {
-                    throw new StoreException("state table \"" + name + "\" is WITHOUT ROWID; livesync's undo log needs "
-                            + "rowid tables");
-                }
-                names.add(name);
-            }
-        }
-        return names;
-    }
-
-    /** TEMP triggers that log the inverse of each change made while an event is being materialized. */
-    private static void installUndoTriggers(Connection conn, String table) throws SQLException {
-        List<String> columns = new ArrayList<>();
-        try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("PRAGMA table_info(" + ident(table) + ")")) {
-            while (rs.next()) {
-                columns.add(rs.getString("name"));
-            }
-        }
-        String t = ident(table);
-        StringBuilder setOld = new StringBuilder("'UPDATE " + t.replace("'", "''") + " SET rowid=' || OLD.rowid");
-        StringBuilder insertCols = new StringBuilder("rowid");
-        StringBuilder insertVals = new StringBuilder("OLD.rowid");
-        for (String c : columns) {
-            String ci = ident(c).replace("'", "''");
-            setOld.append(" || '," ).append(ci).append("=' || quote(OLD.").append(ident(c)).append(")");
-            insertCols.append(",").append(ci);
-            insertVals.append(" || ',' || quote(OLD.").append(ident(c)).append(")");
-        }
-        String lit = quote(table);
-        String tl = t.replace("'", "''");
-        String recording = "(SELECT seq_global FROM temp.ls_recording) IS NOT NULL";
-        String insertUndo = "INSERT INTO main.ls_undo (seq_global, seq_client, tbl, stmt) "
-                + "SELECT seq_global, seq_client, " + lit + ", ";
-        try (Statement st = conn.createStatement()) {
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS ls_recording (seq_global INTEGER, seq_client INTEGER)");
-            st.execute("INSERT INTO temp.ls_recording SELECT NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM temp.ls_recording)");
-            String name = triggerSuffix(table);
-            createTrigger(st, "ls_undo_ins_" + name, table, "AFTER INSERT ON main." + t
-                    + " WHEN " + recording + " BEGIN " + insertUndo
-                    + "'DELETE FROM " + tl + " WHERE rowid=' || NEW.rowid FROM temp.ls_recording; END");
-            createTrigger(st, "ls_undo_upd_" + name, table, "AFTER UPDATE ON main." + t
-                    + " WHEN " + recording + " BEGIN " + insertUndo
-                    + setOld + " || ' WHERE rowid=' || NEW.rowid FROM temp.ls_recording; END");
-            createTrigger(st, "ls_undo_del_" + name, table, "AFTER DELETE ON main." + t
-                    + " WHEN " + recording + " BEGIN " + insertUndo
-                    + "'INSERT INTO " + tl + " (" + insertCols + ") VALUES (' || " + insertVals
-                    + " || ')' FROM temp.ls_recording; END");
-        }
-    }
-
-    /**
-     * The part of a table's undo-trigger names that identifies the table: its name with every character outside
-     * {@code [A-Za-z0-9_]} replaced by {@code _} (readable), then 8 hex digits of the SHA-256 of the exact name
-     * (unique: {@code a-b} and {@code a_b} get different names).
-     */
-    static String triggerSuffix(String table) {
-        String hash = HexFormat.of().formatHex(sha256().digest(table.getBytes(StandardCharsets.UTF_8))).substring(0, 8);
-        return table.replaceAll("[^A-Za-z0-9_]", "_") + "_" + hash;
-    }
-
-    /** Creates one undo trigger; a trigger of that name already existing is an error, never silently kept. */
-    private static void createTrigger(Statement st, String name, String table, String body) throws SQLException {
-        try {
-            st.execute("CREATE TEMP TRIGGER " + name + " " + body);
-        } catch (SQLException e) {
-            throw new StoreException("cannot install the undo trigger " + name + " of state table \"" + table
-                    + "\": " + e.getMessage() + " (without it, rollbacks of that table would be wrong)", e);
-        }
-    }
-
     /**
      * Replaces the state with a replay of the whole log under this schema, in ONE transaction: drop the undo triggers
      * and every state table, create the schema's tables, clear the undo log and the deferred names, replay every
@@ -320,7 +226,7 @@ final class ClientDatabase implements AutoCloseable {
                 for (String trigger : triggers) {
                     st.execute("DROP TRIGGER temp." + ident(trigger));
                 }
-                for (String table : stateTableNames(conn)) {
+                for (String table : UndoTriggers.stateTableNames(conn)) {
                     st.execute("DROP TABLE main." + ident(table));
                 }
                 for (String ddl : schema.tableDdl()) {
@@ -329,7 +235,7 @@ final class ClientDatabase implements AutoCloseable {
                 st.execute("DELETE FROM ls_undo");
                 st.execute("DELETE FROM ls_deferred");
             }
-            List<String> tables = installAllUndoTriggers(conn);
+            List<String> tables = UndoTriggers.installAll(conn);
             long replayed = 0;
             EventSeq cursor = null;
             while (true) {
@@ -764,7 +670,7 @@ final class ClientDatabase implements AutoCloseable {
         }
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -793,11 +699,11 @@ final class ClientDatabase implements AutoCloseable {
         }
     }
 
-    private static String ident(String name) {
+    static String ident(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
-    private static String quote(String text) {
+    static String quote(String text) {
         return "'" + text.replace("'", "''") + "'";
     }
 

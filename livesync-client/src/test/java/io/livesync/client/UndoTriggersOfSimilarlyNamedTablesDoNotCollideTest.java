@@ -45,6 +45,6 @@ class UndoTriggersOfSimilarlyNamedTablesDoNotCollideTest {
 
     @Test
     void triggerNamesOfTablesThatSanitizeAlikeDiffer() {
-        assertThat(ClientDatabase.triggerSuffix("a-b")).startsWith("a_b_").isNotEqualTo(ClientDatabase.triggerSuffix("a_b"));
+        assertThat(UndoTriggers.triggerSuffix("a-b")).startsWith("a_b_").isNotEqualTo(UndoTriggers.triggerSuffix("a_b"));
     }
 }
