@@ -158,6 +158,32 @@ class SchemaEvolutionTest {
     }
 
     @Test
+    void oldAndNewClientsShareAStoreAcrossAnEventRenameAndTheWireKeepsEventsAsCommitted() {
+        try (SyncFixture f = new SyncFixture("evolve")) {
+            SyncFixture.Client old = f.client("old", PushResumePolicy.SUPERVISED, b -> b.schema(EvolvingSchemas.v1()),
+                    x -> x);
+            SyncFixture.Client newer = f.client("new", PushResumePolicy.SUPERVISED,
+                    b -> b.schema(EvolvingSchemas.renamedWithUpcaster()), x -> x);
+            old.store().commit(List.of(EvolvingSchemas.created("t1", "milk")));
+            newer.store().commit(List.of(EvolvingSchemas.createdV2("t2", "eggs")));
+            old.store().commit(List.of(EvolvingSchemas.completedEvent("t2")));
+            f.awaitConverged(3, old, newer);
+            assertThat(f.server.log(f.storeId)).extracting(Event::name).as("the server holds each event as committed")
+                    .containsExactly(EvolvingSchemas.CREATED_V1, EvolvingSchemas.CREATED_V2, EvolvingSchemas.COMPLETED);
+            assertThat(newer.store().eventLog()).extracting(Event::name).containsExactly(EvolvingSchemas.CREATED_V1,
+                    EvolvingSchemas.CREATED_V2, EvolvingSchemas.COMPLETED);
+            assertThat(newer.store().query("SELECT id || ':' || title || ':' || completed FROM todos ORDER BY id",
+                    rs -> rs.getString(1))).as("the new client upcasts the old event")
+                    .containsExactly("t1:milk:0", "t2:eggs:1");
+            assertThat(old.store().query("SELECT id || ':' || text FROM todos ORDER BY id", rs -> rs.getString(1)))
+                    .as("the old client keeps v2 unmaterialized").containsExactly("t1:milk");
+            assertThat(old.store().syncStatus().failure()).isNull();
+            assertThat(old.store().checkStateMatchesReplay()).isNull();
+            assertThat(newer.store().checkStateMatchesReplay()).isNull();
+        }
+    }
+
+    @Test
     void aThrowingMaterializerInARebuildIsATypedErrorAndLeavesTheFileAsItWas(@TempDir Path dir) {
         Path file = dir.resolve("throwing.db");
         List<RebuildProgress> none = new ArrayList<>();
