@@ -6,8 +6,8 @@ import java.util.function.Predicate;
 
 /**
  * What opening a store file must do to its state tables, decided from what the file records and the app's schema.
- * A pure function with no IO: the store's database acts on it when it opens, and a simulator can call it to model a client that
- * restarts with a new schema (the simulator does not use it yet).
+ * A pure function with no IO: the store's database acts on it when it opens, and a simulator can call it to model a
+ * client that restarts with a new schema (the simulator does not use it yet).
  */
 public sealed interface RebuildDecision {
 

@@ -100,7 +100,8 @@ final class UndoTriggers {
      * (unique: {@code a-b} and {@code a_b} get different names).
      */
     static String triggerSuffix(String table) {
-        String hash = HexFormat.of().formatHex(ClientDatabase.sha256().digest(table.getBytes(StandardCharsets.UTF_8))).substring(0, 8);
+        byte[] digest = ClientDatabase.sha256().digest(table.getBytes(StandardCharsets.UTF_8));
+        String hash = HexFormat.of().formatHex(digest).substring(0, 8);
         return table.replaceAll("[^A-Za-z0-9_]", "_") + "_" + hash;
     }
 
