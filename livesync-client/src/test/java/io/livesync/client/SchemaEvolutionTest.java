@@ -184,6 +184,36 @@ class SchemaEvolutionTest {
     }
 
     @Test
+    void pendingEventsRebuiltUnderANewSchemaRollBackCorrectlyInALaterRebase(@TempDir Path dir) {
+        Path file = dir.resolve("rebase.db");
+        try (SyncFixture f = new SyncFixture("evolve")) {
+            SyncFixture.Client peer = f.client("peer", PushResumePolicy.SUPERVISED,
+                    b -> b.schema(EvolvingSchemas.v1()), x -> x);
+            SyncFixture.Client before = f.client("a", PushResumePolicy.SUPERVISED,
+                    b -> b.schema(EvolvingSchemas.v1()).storage(Storage.file(file)), x -> x);
+            before.store().commit(List.of(EvolvingSchemas.created("a1", "one"), EvolvingSchemas.created("a2", "two")));
+            f.awaitConverged(2, peer, before);
+            before.backend().disconnect();
+            before.store().commit(List.of(EvolvingSchemas.created("a3", "three"), EvolvingSchemas.completedEvent("a1")));
+            before.store().commit(List.of(EvolvingSchemas.created("a4", "four")));
+            peer.store().commit(List.of(EvolvingSchemas.created("p1", "peer"), EvolvingSchemas.completedEvent("a2")));
+            before.store().close();
+            List<RebuildProgress> progress = new CopyOnWriteArrayList<>();
+            SyncFixture.Client after = f.client("a", PushResumePolicy.SUPERVISED,
+                    b -> b.schema(EvolvingSchemas.materializerChanged()).storage(Storage.file(file))
+                            .rebuildListener(progress::add), x -> x);
+            assertRebuilt(progress, 5);
+            f.awaitConverged(7, after);
+            assertThat(after.store().syncStatus().stats().pullRebases()).as("the peer's events forced a rebase")
+                    .isPositive();
+            assertThat(after.store().checkStateMatchesReplay()).isNull();
+            assertThat(after.store().query("SELECT id || ':' || text || ':' || completed FROM todos ORDER BY id",
+                    rs -> rs.getString(1))).containsExactly("a1:ONE:1", "a2:TWO:1", "a3:THREE:0", "a4:FOUR:0",
+                    "p1:PEER:0");
+        }
+    }
+
+    @Test
     void aThrowingMaterializerInARebuildIsATypedErrorAndLeavesTheFileAsItWas(@TempDir Path dir) {
         Path file = dir.resolve("throwing.db");
         List<RebuildProgress> none = new ArrayList<>();
