@@ -203,6 +203,9 @@ class SchemaEvolutionTest {
                     b -> b.schema(EvolvingSchemas.materializerChanged()).storage(Storage.file(file))
                             .rebuildListener(progress::add), x -> x);
             assertRebuilt(progress, 5);
+            assertThat(after.logText()).contains("\"event\":\"schema-rebuild-start\"")
+                    .contains("\"event\":\"schema-rebuild-progress\"").contains("\"event\":\"schema-rebuild-commit\"")
+                    .contains("\"event\":\"schema-rebuild-done\"");
             f.awaitConverged(7, after);
             assertThat(after.store().syncStatus().stats().pullRebases()).as("the peer's events forced a rebase")
                     .isPositive();
