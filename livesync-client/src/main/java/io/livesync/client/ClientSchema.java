@@ -136,6 +136,9 @@ public final class ClientSchema {
         }
     }
 
+    private static final java.util.regex.Pattern TABLE_NAME = java.util.regex.Pattern.compile(
+            "(?i)^\\s*CREATE\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(?:main\\.)?(\"[^\"]+\"|[^\\s(]+)");
+
     /** Builder for {@link ClientSchema}. */
     public static final class Builder {
         private final Schema.Builder events = Schema.builder();
@@ -152,6 +155,14 @@ public final class ClientSchema {
             if (!createTableSql.trim().toUpperCase(Locale.ROOT).startsWith("CREATE TABLE")) {
                 throw new IllegalArgumentException("a state table must be declared with CREATE TABLE, got: "
                         + createTableSql);
+            }
+            java.util.regex.Matcher name = TABLE_NAME.matcher(createTableSql);
+            if (name.find()) {
+                String table = name.group(1).replace("\"", "").toLowerCase(Locale.ROOT);
+                if (table.startsWith("ls_") || table.startsWith("sqlite_")) {
+                    throw new IllegalArgumentException("state table names starting with ls_ or sqlite_ are reserved "
+                            + "for livesync and SQLite, got: " + createTableSql);
+                }
             }
             tableDdl.add(createTableSql);
             return this;
