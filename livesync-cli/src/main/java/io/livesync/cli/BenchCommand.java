@@ -8,8 +8,8 @@ import picocli.CommandLine.Option;
 
 /** {@code livesync bench}: benchmarks that print numbers (never asserted in tests). */
 @Command(name = "bench", description = "Benchmarks; results are recorded in docs/benchmarks.md.",
-        mixinStandardHelpOptions = true, subcommands = {BenchCommand.Merge.class, ClientBenchmark.class, ServerBenchmark.class, NodeSyncBenchmark.class,
-            BenchCommand.Interop.class})
+        mixinStandardHelpOptions = true, subcommands = {BenchCommand.Merge.class, ClientBenchmark.class, RebuildBenchmark.class,
+            ServerBenchmark.class, NodeSyncBenchmark.class, BenchCommand.Interop.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

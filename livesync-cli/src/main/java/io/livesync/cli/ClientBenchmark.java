@@ -73,8 +73,14 @@ final class ClientBenchmark implements Callable<Integer> {
     }
 
     static double rawInsertRate(Path file, int rowsPerTx, int rows) throws SQLException, IOException {
+        return rawInsertRate(file, rowsPerTx, rows, new java.util.Properties());
+    }
+
+    /** The raw insert rate with sqlite-jdbc connection {@code properties}. */
+    static double rawInsertRate(Path file, int rowsPerTx, int rows, java.util.Properties properties)
+            throws SQLException, IOException {
         Files.deleteIfExists(file);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, properties)) {
             try (Statement st = c.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL");
                 st.execute("PRAGMA synchronous=NORMAL");

@@ -25,7 +25,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -52,7 +51,7 @@ final class ClientDatabase implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final ClientSchema schema;
     private final UnknownEventPolicy unknownEventPolicy;
-    private final List<String> stateTables;
+    private List<String> stateTables; // set once while opening, before the instance is shared
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final String description;
 
@@ -68,12 +67,21 @@ final class ClientDatabase implements AutoCloseable {
         this.description = description;
     }
 
+    /** {@link #open(Storage, ClientSchema, String, UnknownEventPolicy, Consumer)} reporting no progress. */
+    static ClientDatabase open(Storage storage, ClientSchema schema, String storeId, UnknownEventPolicy policy) {
+        return open(storage, schema, storeId, policy, p -> { });
+    }
+
     /**
-     * Opens (creating if needed) the database of store {@code storeId}.
+     * Opens (creating if needed) the database of store {@code storeId}. When the file's state was built by another
+     * schema (see {@link RebuildDecision}), rebuilds it from the event log before returning, reporting to
+     * {@code progress}.
      *
      * @throws StoreException when the file is not a livesync database, belongs to another store, or is corrupt
+     * @throws MaterializerException when a rebuild fails on an event (the file is left as it was)
      */
-    static ClientDatabase open(Storage storage, ClientSchema schema, String storeId, UnknownEventPolicy policy) {
+    static ClientDatabase open(Storage storage, ClientSchema schema, String storeId, UnknownEventPolicy policy,
+            Consumer<RebuildProgress> progress) {
         String url;
         String description;
         switch (storage) {
@@ -89,7 +97,11 @@ final class ClientDatabase implements AutoCloseable {
         }
         Connection conn = null;
         try {
-            conn = DriverManager.getConnection(url);
+            java.util.Properties properties = new java.util.Properties();
+            // nothing here reads generated keys; sqlite-jdbc would otherwise run a regex and a
+            // SELECT last_insert_rowid() after every INSERT (a third of a rebuild's time, by profile)
+            properties.setProperty("jdbc.get_generated_keys", "false");
+            conn = DriverManager.getConnection(url, properties);
             try (Statement st = conn.createStatement()) {
                 // a corrupt or foreign file fails here, before anything is written
                 st.executeQuery("SELECT count(*) FROM sqlite_master").close();
@@ -100,8 +112,14 @@ final class ClientDatabase implements AutoCloseable {
                 st.execute("PRAGMA recursive_triggers=ON");
                 st.execute("PRAGMA busy_timeout=5000");
             }
-            List<String> tables = initialize(conn, schema, storeId, description);
-            return new ClientDatabase(conn, schema, policy, tables, description);
+            RebuildDecision decision = initialize(conn, schema, storeId, description);
+            ClientDatabase db = new ClientDatabase(conn, schema, policy, List.of(), description);
+            switch (decision) {
+                case RebuildDecision.UpToDate upToDate -> db.stateTables = UndoTriggers.installAll(conn);
+                case RebuildDecision.Create create -> db.rebuild(null, progress);
+                case RebuildDecision.Rebuild rebuild -> db.rebuild(rebuild.reason(), progress);
+            }
+            return db;
         } catch (SQLException e) {
             closeQuietly(conn);
             throw new StoreException("cannot open the store database " + description + ": " + e.getMessage(), e);
@@ -111,8 +129,8 @@ final class ClientDatabase implements AutoCloseable {
         }
     }
 
-    private static List<String> initialize(Connection conn, ClientSchema schema, String storeId, String description)
-            throws SQLException {
+    private static RebuildDecision initialize(Connection conn, ClientSchema schema, String storeId,
+            String description) throws SQLException {
         conn.setAutoCommit(false);
         try (Statement st = conn.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS ls_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
@@ -132,6 +150,7 @@ final class ClientDatabase implements AutoCloseable {
                     CREATE TABLE IF NOT EXISTS ls_sync_status (
                       id INTEGER PRIMARY KEY CHECK (id = 1), backend_head INTEGER NOT NULL, backend_id TEXT)""");
             st.execute("INSERT OR IGNORE INTO ls_sync_status (id, backend_head, backend_id) VALUES (1, 0, NULL)");
+            st.execute("CREATE TABLE IF NOT EXISTS ls_deferred (name TEXT PRIMARY KEY)");
             Map<String, String> meta = new HashMap<>();
             try (ResultSet rs = st.executeQuery("SELECT key, value FROM ls_meta")) {
                 while (rs.next()) {
@@ -150,20 +169,20 @@ final class ClientDatabase implements AutoCloseable {
             }
             st.execute("INSERT OR IGNORE INTO ls_meta VALUES ('store_id', " + quote(storeId) + ")");
             st.execute("INSERT OR IGNORE INTO ls_meta VALUES ('format_version', '" + FORMAT_VERSION + "')");
-            Set<String> before = tableNames(conn);
-            for (String ddl : schema.tableDdl()) {
-                String ifNotExists = ddl.trim().replaceFirst("(?i)^CREATE\\s+TABLE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?",
-                        "CREATE TABLE IF NOT EXISTS ");
-                st.execute(ifNotExists);
+            long logSize;
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ls_eventlog")) {
+                rs.next();
+                logSize = rs.getLong(1);
             }
-            Set<String> after = tableNames(conn);
-            after.removeIf(t -> t.startsWith("ls_") || t.startsWith("sqlite_"));
+            Set<String> deferred = new LinkedHashSet<>();
+            try (ResultSet rs = st.executeQuery("SELECT name FROM ls_deferred")) {
+                while (rs.next()) {
+                    deferred.add(rs.getString(1));
+                }
+            }
             conn.commit();
-            List<String> stateTables = new ArrayList<>(after);
-            for (String table : stateTables) {
-                installUndoTriggers(conn, table);
-            }
-            return stateTables;
+            return RebuildDecision.decide(meta.get("schema_fingerprint"), schema.fingerprint(), logSize, deferred,
+                    schema::knows);
         } catch (SQLException | RuntimeException e) {
             conn.rollback();
             throw e;
@@ -172,62 +191,91 @@ final class ClientDatabase implements AutoCloseable {
         }
     }
 
-    private static Set<String> tableNames(Connection conn) throws SQLException {
-        Set<String> names = new LinkedHashSet<>();
-        try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY name")) {
-            while (rs.next()) {
-                String name = rs.getString(1);
-                String sql = rs.getString(2);
-                if (!name.startsWith("ls_") && !name.startsWith("sqlite_") && sql != null
-                        && sql.toUpperCase(Locale.ROOT).contains("WITHOUT ROWID")) {
-                    throw new StoreException("state table \"" + name + "\" is WITHOUT ROWID; livesync's undo log needs "
-                            + "rowid tables");
+    /**
+     * Replaces the state with a replay of the whole log under this schema, in ONE transaction: drop the undo triggers
+     * and every state table, create the schema's tables, clear the undo log and the deferred names, replay every
+     * event (recording undo rows for events above the backend head, which a rebase may still roll back), record the
+     * schema fingerprint, commit. A crash before the commit leaves the old state and fingerprint, so the next open
+     * decides to rebuild again and starts over. {@code reason} null: a new file (no progress reported).
+     */
+    private void rebuild(String reason, Consumer<RebuildProgress> progress) throws SQLException {
+        boolean report = reason != null;
+        conn.setAutoCommit(false);
+        try {
+            long total;
+            long backendHead;
+            try (Statement st = conn.createStatement()) {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ls_eventlog")) {
+                    rs.next();
+                    total = rs.getLong(1);
                 }
-                names.add(name);
+                try (ResultSet rs = st.executeQuery("SELECT backend_head FROM ls_sync_status WHERE id = 1")) {
+                    rs.next();
+                    backendHead = rs.getLong(1);
+                }
+                if (report) {
+                    progress.accept(new RebuildProgress.Started(reason, total));
+                }
+                List<String> triggers = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery(
+                        "SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE 'ls_undo_%'")) {
+                    while (rs.next()) {
+                        triggers.add(rs.getString(1));
+                    }
+                }
+                for (String trigger : triggers) {
+                    st.execute("DROP TRIGGER temp." + ident(trigger));
+                }
+                for (String table : UndoTriggers.stateTableNames(conn)) {
+                    st.execute("DROP TABLE main." + ident(table));
+                }
+                for (String ddl : schema.tableDdl()) {
+                    st.execute(ddl);
+                }
+                st.execute("DELETE FROM ls_undo");
+                st.execute("DELETE FROM ls_deferred");
             }
-        }
-        return names;
-    }
-
-    /** TEMP triggers that log the inverse of each change made while an event is being materialized. */
-    private static void installUndoTriggers(Connection conn, String table) throws SQLException {
-        List<String> columns = new ArrayList<>();
-        try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("PRAGMA table_info(" + ident(table) + ")")) {
-            while (rs.next()) {
-                columns.add(rs.getString("name"));
+            List<String> tables = UndoTriggers.installAll(conn);
+            long replayed = 0;
+            EventSeq cursor = null;
+            while (true) {
+                List<Event> chunk = cursor == null ? eventsLimited("", 1000)
+                        : eventsLimited("WHERE (seq_global, seq_client) > (?, ?)", 1000, cursor.global(),
+                                cursor.client()); // a row value: a range on the primary key, not a scan
+                if (chunk.isEmpty()) {
+                    break;
+                }
+                for (Event e : chunk) {
+                    boolean pending = e.seq().global() > backendHead
+                            || (e.seq().global() == backendHead && e.seq().client() > 0);
+                    applyToState(e, pending, w -> { });
+                }
+                replayed += chunk.size();
+                cursor = chunk.getLast().seq();
+                if (report) {
+                    progress.accept(new RebuildProgress.Replayed(replayed, total));
+                }
             }
-        }
-        String t = ident(table);
-        StringBuilder setOld = new StringBuilder("'UPDATE " + t.replace("'", "''") + " SET rowid=' || OLD.rowid");
-        StringBuilder insertCols = new StringBuilder("rowid");
-        StringBuilder insertVals = new StringBuilder("OLD.rowid");
-        for (String c : columns) {
-            String ci = ident(c).replace("'", "''");
-            setOld.append(" || '," ).append(ci).append("=' || quote(OLD.").append(ident(c)).append(")");
-            insertCols.append(",").append(ci);
-            insertVals.append(" || ',' || quote(OLD.").append(ident(c)).append(")");
-        }
-        String lit = quote(table);
-        String tl = t.replace("'", "''");
-        String recording = "(SELECT seq_global FROM temp.ls_recording) IS NOT NULL";
-        String insertUndo = "INSERT INTO main.ls_undo (seq_global, seq_client, tbl, stmt) "
-                + "SELECT seq_global, seq_client, " + lit + ", ";
-        try (Statement st = conn.createStatement()) {
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS ls_recording (seq_global INTEGER, seq_client INTEGER)");
-            st.execute("INSERT INTO temp.ls_recording SELECT NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM temp.ls_recording)");
-            String name = table.replaceAll("[^A-Za-z0-9_]", "_");
-            st.execute("CREATE TEMP TRIGGER IF NOT EXISTS ls_undo_ins_" + name + " AFTER INSERT ON main." + t
-                    + " WHEN " + recording + " BEGIN " + insertUndo
-                    + "'DELETE FROM " + tl + " WHERE rowid=' || NEW.rowid FROM temp.ls_recording; END");
-            st.execute("CREATE TEMP TRIGGER IF NOT EXISTS ls_undo_upd_" + name + " AFTER UPDATE ON main." + t
-                    + " WHEN " + recording + " BEGIN " + insertUndo
-                    + setOld + " || ' WHERE rowid=' || NEW.rowid FROM temp.ls_recording; END");
-            st.execute("CREATE TEMP TRIGGER IF NOT EXISTS ls_undo_del_" + name + " AFTER DELETE ON main." + t
-                    + " WHEN " + recording + " BEGIN " + insertUndo
-                    + "'INSERT INTO " + tl + " (" + insertCols + ") VALUES (' || " + insertVals
-                    + " || ')' FROM temp.ls_recording; END");
+            PreparedStatement ps = prepared("INSERT OR REPLACE INTO ls_meta (key, value) VALUES ('schema_fingerprint', ?)");
+            ps.setString(1, schema.fingerprint());
+            ps.executeUpdate();
+            if (report) {
+                progress.accept(new RebuildProgress.Committing(total));
+            }
+            conn.commit();
+            stateTables = List.copyOf(tables);
+            if (report) {
+                progress.accept(new RebuildProgress.Finished(total));
+            }
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly();
+            if (e instanceof UnknownEventException ue) {
+                throw new StoreException("cannot rebuild the state of " + description + ": " + ue.getMessage()
+                        + " (UnknownEventPolicy.FAIL; the file is unchanged)", ue);
+            }
+            throw e;
+        } finally {
+            conn.setAutoCommit(true);
         }
     }
 
@@ -310,10 +358,15 @@ final class ClientDatabase implements AutoCloseable {
     }
 
     private List<Event> events(String where, Object... params) throws SQLException {
+        return eventsLimited(where, 0, params);
+    }
+
+    /** Events matching {@code where}, in log order; at most {@code limit} of them when {@code limit > 0}. */
+    private List<Event> eventsLimited(String where, int limit, Object... params) throws SQLException {
         List<Event> events = new ArrayList<>();
         try (PreparedStatement ps = conn.prepareStatement("SELECT seq_global, seq_client, seq_gen, parent_global, "
                 + "parent_client, parent_gen, name, args, client_id, session_id, sync_metadata FROM ls_eventlog "
-                + where + " ORDER BY seq_global, seq_client")) {
+                + where + " ORDER BY seq_global, seq_client" + (limit > 0 ? " LIMIT " + limit : ""))) {
             for (int i = 0; i < params.length; i++) {
                 ps.setObject(i + 1, params[i]);
             }
@@ -397,23 +450,7 @@ final class ClientDatabase implements AutoCloseable {
     }
 
     private void materialize(Event e, Consumer<String> warn) throws SQLException {
-        Materializer materializer = schema.materializer(e.name()).orElse(null);
-        if (materializer == null) {
-            if (unknownEventPolicy == UnknownEventPolicy.FAIL) {
-                throw new UnknownEventException(e.name(), schema.events().eventNames());
-            }
-            warn.accept("event " + e.seq() + " has unknown name \"" + e.name() + "\": logged, not materialized");
-        } else {
-            setRecording(e.seq());
-            try {
-                materializer.apply(e, this::executeForMaterializer);
-            } catch (SQLException | RuntimeException failure) {
-                throw new StoreException("materializer of \"" + e.name() + "\" failed on event " + e.seq() + ": "
-                        + failure.getMessage(), failure);
-            } finally {
-                setRecording(null);
-            }
-        }
+        applyToState(e, true, warn);
         PreparedStatement ps = prepared("INSERT INTO ls_eventlog (seq_global, seq_client, seq_gen, parent_global, "
                 + "parent_client, parent_gen, name, args, client_id, session_id, sync_metadata) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -429,6 +466,43 @@ final class ClientDatabase implements AutoCloseable {
         ps.setString(10, e.sessionId());
         ps.setString(11, e.meta().syncMetadata() == null ? null : toJson(e.meta().syncMetadata()));
         ps.executeUpdate();
+    }
+
+    /**
+     * Applies one event (as committed) to the state: upcast to its current version and run its materializer,
+     * recording undo rows when {@code recordUndo}. An event this schema does not know is handled by the
+     * {@link UnknownEventPolicy}.
+     */
+    private void applyToState(Event e, boolean recordUndo, Consumer<String> warn) throws SQLException {
+        ClientSchema.Resolved resolved = schema.resolve(e).orElse(null);
+        if (resolved == null) {
+            switch (unknownEventPolicy) {
+                case FAIL -> throw new UnknownEventException(e.name(), schema.events().eventNames());
+                case SKIP_AND_LOG -> warn.accept("event " + e.seq() + " has unknown name \"" + e.name()
+                        + "\": logged, not materialized");
+                case DEFER_UNTIL_KNOWN -> {
+                    PreparedStatement ps = prepared("INSERT OR IGNORE INTO ls_deferred (name) VALUES (?)");
+                    ps.setString(1, e.name());
+                    if (ps.executeUpdate() == 1) {
+                        warn.accept("event " + e.seq() + " has unknown name \"" + e.name() + "\": logged, "
+                                + "materialized by a rebuild once the schema knows it (first of that name)");
+                    }
+                }
+            }
+            return;
+        }
+        if (recordUndo) {
+            setRecording(e.seq());
+        }
+        try {
+            resolved.materializer().apply(resolved.current(), this::executeForMaterializer);
+        } catch (SQLException | RuntimeException failure) {
+            throw new MaterializerException(e, resolved.materializerName(), failure);
+        } finally {
+            if (recordUndo) {
+                setRecording(null);
+            }
+        }
     }
 
     private void undo(Event e, Set<String> touched) throws SQLException {
@@ -596,7 +670,7 @@ final class ClientDatabase implements AutoCloseable {
         }
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -625,11 +699,11 @@ final class ClientDatabase implements AutoCloseable {
         }
     }
 
-    private static String ident(String name) {
+    static String ident(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
-    private static String quote(String text) {
+    static String quote(String text) {
         return "'" + text.replace("'", "''") + "'";
     }
 

@@ -345,7 +345,8 @@ public final class Store implements AutoCloseable {
         private UnaryOperator<LeaderConfig.Builder> leaderOptions = UnaryOperator.identity();
         private int localPushBatchSize = 10;
         private int leaderPushBatchSize = 100;
-        private UnknownEventPolicy unknownEventPolicy = UnknownEventPolicy.FAIL;
+        private UnknownEventPolicy unknownEventPolicy = UnknownEventPolicy.DEFER_UNTIL_KNOWN;
+        private Consumer<RebuildProgress> rebuildListener = p -> { };
         private JsonLog log = JsonLog.discard();
         private long rebasePauseMillis;
         private long seed = System.nanoTime();
@@ -438,8 +439,18 @@ public final class Store implements AutoCloseable {
             return this;
         }
 
+        /** What to do with events this schema does not know (default {@link UnknownEventPolicy#DEFER_UNTIL_KNOWN}). */
         public Builder unknownEventPolicy(UnknownEventPolicy p) {
             this.unknownEventPolicy = Objects.requireNonNull(p, "unknownEventPolicy");
+            return this;
+        }
+
+        /**
+         * Called on the thread that runs {@link #build()} with the progress of a state rebuild, which opening a file
+         * whose state was built by another schema runs before the store is usable (docs/schema-evolution.md).
+         */
+        public Builder rebuildListener(Consumer<RebuildProgress> listener) {
+            this.rebuildListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
@@ -489,7 +500,8 @@ public final class Store implements AutoCloseable {
             LeaderConfig config = leaderOptions.apply(leaderConfig).build();
             Storage chosenStorage = storage instanceof Storage.File file && durability != null
                     ? new Storage.File(file.path(), durability) : storage;
-            ClientDatabase db = ClientDatabase.open(chosenStorage, schema, storeId, unknownEventPolicy);
+            ClientDatabase db = ClientDatabase.open(chosenStorage, schema, storeId, unknownEventPolicy,
+                    RebuildLog.reporter(log, clientId, storeId, rebuildListener));
             try {
                 ClientDatabase.Loaded loaded = db.load();
                 Shared shared = new Shared(this, db);

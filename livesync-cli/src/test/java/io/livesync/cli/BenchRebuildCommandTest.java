@@ -1,0 +1,21 @@
+package io.livesync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code livesync bench rebuild} runs end to end on a small log and shows the rebuild's progress bar. */
+class BenchRebuildCommandTest {
+
+    @Test
+    void aSmallRebuildPrintsItsRateAndAProgressBar(@TempDir Path dir) {
+        ConformanceCommandTest.Run run = ConformanceCommandTest.run("bench", "rebuild", "--events", "2000", "--dir",
+                dir.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("rebuild of 2,000 events").contains("events/s").contains("ratio floor / rebuild");
+        assertThat(run.err()).contains("rebuilding the state from the log: schema fingerprint changed")
+                .contains("[####################] 100% 2,000/2,000 events").contains("rebuilt 2,000 events");
+    }
+}
