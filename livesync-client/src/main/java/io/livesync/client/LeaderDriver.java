@@ -65,6 +65,7 @@ final class LeaderDriver {
     private final LongSupplier clock;
     private final ScheduledExecutorService timers;
     private final Consumer<Set<String>> onTablesChanged;
+    private final Consumer<LeaderEffect.ReportRefused> onRefused;
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private final List<SessionDriver> sessions = new CopyOnWriteArrayList<>();
     private final Map<Long, PushOwner> pushOwners = new HashMap<>();
@@ -77,7 +78,7 @@ final class LeaderDriver {
 
     LeaderDriver(ClientDatabase db, LeaderLogic logic, LeaderState initial, SyncBackend backend, int localPushBatchSize,
             JsonLog log, String node, String storeId, LongSupplier clock, ScheduledExecutorService timers,
-            Consumer<Set<String>> onTablesChanged) {
+            Consumer<Set<String>> onTablesChanged, Consumer<LeaderEffect.ReportRefused> onRefused) {
         this.db = db;
         this.logic = logic;
         this.state = initial;
@@ -89,6 +90,7 @@ final class LeaderDriver {
         this.clock = clock;
         this.timers = timers;
         this.onTablesChanged = onTablesChanged;
+        this.onRefused = onRefused;
         this.shell = new LeaderShell(logic, initial, new Ports());
     }
 
@@ -274,7 +276,7 @@ final class LeaderDriver {
         @Override
         public void notifySessions(LeaderEffect.NotifySessions notify) {
             for (SessionDriver session : sessions) {
-                session.postPayload(notify.payload());
+                session.postPayload(notify.payload(), notify.leaderHead());
             }
         }
 
@@ -295,6 +297,11 @@ final class LeaderDriver {
             } catch (java.util.concurrent.RejectedExecutionException closing) {
                 // the store is closing
             }
+        }
+
+        @Override
+        public void reportRefused(LeaderEffect.ReportRefused refused) {
+            onRefused.accept(refused);
         }
 
         @Override

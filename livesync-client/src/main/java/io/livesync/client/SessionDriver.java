@@ -76,8 +76,8 @@ final class SessionDriver {
         return done;
     }
 
-    void postPayload(MergePayload payload) {
-        queue.add(new SessionLogic.Input.LeaderPayload(payload));
+    void postPayload(MergePayload payload, EventSeq leaderHead) {
+        queue.add(new SessionLogic.Input.LeaderPayload(payload, leaderHead));
     }
 
     void postPushResult(long pushId, LocalPushOutcome outcome) {

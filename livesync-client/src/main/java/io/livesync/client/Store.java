@@ -74,7 +74,28 @@ public final class Store implements AutoCloseable {
             this.leaderPushBatchSize = b.leaderPushBatchSize;
             this.rebasePauseMillis = b.rebasePauseMillis;
             this.sessionInputHook = b.sessionInputHook;
+            this.refusedListener = b.refusedListener;
         }
+
+        final java.util.concurrent.atomic.AtomicLong refusedCount = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.Deque<RefusedEvent> refused = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        final Consumer<RefusedEvent> refusedListener;
+
+        /** On the leader thread: remember the refusal (the last {@value #KEPT_REFUSALS}) and tell the app. */
+        void eventRefused(io.livesync.core.leader.LeaderEffect.ReportRefused report) {
+            Event e = report.event();
+            RefusedEvent event = new RefusedEvent(e.seq(), e.name(), e.args(), e.sessionId(), report.reason());
+            refusedCount.incrementAndGet();
+            refused.addLast(event);
+            while (refused.size() > KEPT_REFUSALS) {
+                refused.pollFirst();
+            }
+            if (refusedListener != null) {
+                listeners.execute(() -> refusedListener.accept(event));
+            }
+        }
+
+        static final int KEPT_REFUSALS = 1000;
 
         void tablesChanged(Set<String> tables) {
             for (Subscription s : subscriptions) {
@@ -265,7 +286,16 @@ public final class Store implements AutoCloseable {
         String failure = leader.failure() != null ? leader.failure() : s.fatalError();
         return new SyncStatus(shared.storeId, shared.clientId, s.sync().upstreamHead(), s.sync().localHead(),
                 s.sync().pendingCount(), s.pendingSynced(logic::isClientOnly), s.push().label(), reason,
-                s.connected(), s.backendId(), logic.config().pushResumePolicy(), failure, s.stats());
+                s.connected(), s.backendId(), logic.config().pushResumePolicy(), failure, s.stats(),
+                shared.refusedCount.get());
+    }
+
+    /**
+     * The events the sync server refused since this store opened (the last 1,000), oldest first. Each was dropped
+     * from the pending events and its effects rolled back; see {@link Builder#onEventRefused}.
+     */
+    public List<RefusedEvent> refusedEvents() {
+        return List.copyOf(shared.refused);
     }
 
     /** The local event log, in order (diagnostics). */
@@ -351,9 +381,19 @@ public final class Store implements AutoCloseable {
         private long rebasePauseMillis;
         private long seed = System.nanoTime();
         private io.livesync.core.Clock clock = io.livesync.core.Clock.system();
+        private Consumer<RefusedEvent> refusedListener;
         private java.util.function.BiConsumer<String, Object> sessionInputHook = (session, input) -> { };
 
         private Builder() {}
+
+        /**
+         * Called (on a listener thread, never the leader's) for every event the sync server refuses: the event was
+         * dropped from the pending events and its effects rolled back; the app may tell the user or commit a fix.
+         */
+        public Builder onEventRefused(Consumer<RefusedEvent> listener) {
+            this.refusedListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
 
         /** Test seam: called on a session's thread with its id and each input before the session handles it. */
         Builder sessionInputHook(java.util.function.BiConsumer<String, Object> hook) {
@@ -509,7 +549,7 @@ public final class Store implements AutoCloseable {
                 shared.leader = new LeaderDriver(db, new LeaderLogic(config),
                         LeaderState.initial(loaded.sync(), loaded.backendId(), seed), backend, localPushBatchSize, log,
                         clientId, storeId, leaderClock::millis, shared.timers,
-                        shared::tablesChanged);
+                        shared::tablesChanged, shared::eventRefused);
                 shared.leader.start();
                 return new Store(shared, true);
             } catch (RuntimeException e) {

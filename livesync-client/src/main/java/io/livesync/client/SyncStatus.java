@@ -12,6 +12,7 @@ import io.livesync.core.leader.PushResumePolicy;
  * @param pushLoop {@code idle}, {@code in-flight}, {@code parked} or {@code backoff}
  * @param pushLoopReason why the loop is parked or backing off, else empty
  * @param failure why the store stopped syncing (backend reset, a failed transaction), or {@code null}
+ * @param eventsRefused events the server refused since the store opened (see {@link Store#refusedEvents()})
  */
 public record SyncStatus(
         String storeId,
@@ -26,7 +27,8 @@ public record SyncStatus(
         String backendId,
         PushResumePolicy pushResumePolicy,
         String failure,
-        LeaderStats stats) {
+        LeaderStats stats,
+        long eventsRefused) {
 
     /** True when nothing is pending and the store is healthy. */
     public boolean isSettled() {

@@ -520,6 +520,9 @@ public final class WebSocketSyncBackend implements SyncBackend {
                 String code = cause.path("code").asText("");
                 String message = cause.path("message").asText(cause.toString());
                 java.util.Optional<WireErrorCode> known = WireErrorCode.fromWire(code);
+                if (known.isPresent() && known.get() == WireErrorCode.EVENT_REFUSED && cause.path("seqNum").canConvertToLong()) {
+                    yield new SyncError.EventRefused(cause.path("seqNum").asLong(), message);
+                }
                 yield known.isPresent() && !known.get().retryable()
                         ? new SyncError.Refused(code, message)
                         : new SyncError.Transient((code.isEmpty() ? "" : code + ": ") + message);

@@ -125,6 +125,32 @@ final class Merge {
         return new Rebase(new SyncState(rebased, newUpstreamHead, localHead), concat(incoming, rebased), rollback);
     }
 
+    /**
+     * {@code state} without the pending event {@code refused} (which the server will never take): the pending events
+     * after it are rolled back and re-applied one position earlier, in a new generation; those before it stay.
+     */
+    static Rebase withoutPending(SyncState state, Event refused, EventSeq logTail, Predicate<Event> isClientOnly) {
+        List<Event> pending = state.pending();
+        int index = -1;
+        for (int i = 0; i < pending.size(); i++) {
+            if (pending.get(i).seq().samePosition(refused.seq())) {
+                index = i;
+                break;
+            }
+        }
+        if (index < 0) {
+            throw new IllegalArgumentException("event " + refused.seq() + " is not pending");
+        }
+        List<Event> kept = pending.subList(0, index);
+        List<Event> rollback = pending.subList(index, pending.size());
+        EventSeq base = index == 0 ? EventSeq.max(state.upstreamHead(), logTail) : pending.get(index - 1).seq();
+        List<Event> rebased = rebaseEvents(pending.subList(index + 1, pending.size()), base,
+                nextGeneration(state, base), isClientOnly);
+        List<Event> newPending = concat(kept, rebased);
+        EventSeq localHead = newPending.isEmpty() ? base : newPending.getLast().seq();
+        return new Rebase(new SyncState(newPending, state.upstreamHead(), localHead), rebased, rollback);
+    }
+
     /** Where pending first differs from incoming: an index into each list. */
     private record Divergence(int pendingIndex, int incomingIndex) {}
 

@@ -38,6 +38,32 @@ public record SyncState(List<Event> pending, EventSeq upstreamHead, EventSeq loc
     }
 
     /** Number of pending events. */
+    /**
+     * This state without the pending event {@code refused}: the events after it are rolled back and re-applied one
+     * position earlier ({@link MergeResult.Rebase#rollbackEvents()} and {@link MergeResult.Rebase#newEvents()} say
+     * which), the events before it and the upstream head stay. {@code logTail} is the last log position before the
+     * first pending event (the base when {@code refused} is the first pending event).
+     *
+     * @throws IllegalArgumentException if {@code refused} is not pending
+     */
+    public MergeResult.Rebase withoutPending(Event refused, EventSeq logTail,
+            java.util.function.Predicate<Event> isClientOnly) {
+        return Merge.withoutPending(this, refused, logTail, isClientOnly);
+    }
+
+    /**
+     * This state with upstream moved to {@code head}: the pending events renumbered one after the other after it, in a
+     * new generation (a session whose leader's head moved back, when the leader dropped a refused event).
+     */
+    public SyncState rebasedOnto(EventSeq head, java.util.function.Predicate<Event> isClientOnly) {
+        int generation = Math.max(head.rebaseGeneration(), localHead.rebaseGeneration());
+        for (Event e : pending) {
+            generation = Math.max(generation, e.seq().rebaseGeneration());
+        }
+        List<Event> rebased = Merge.rebaseEvents(pending, head, generation + 1, isClientOnly);
+        return new SyncState(rebased, head, rebased.isEmpty() ? head : rebased.getLast().seq());
+    }
+
     public int pendingCount() {
         return pending.size();
     }

@@ -10,17 +10,18 @@ import java.util.Map;
  * {@code serverRestart}, {@code crash} (a client process dies and restarts from its durable state) and
  * {@code partition} (a client is cut off and heals later; half of the partitions are silent: the socket stays open and
  * messages vanish, so only the transport's ping timeout notices), and per leader transaction {@code diskFailure} (the
- * transaction fails: the leader stops and the process restarts from its durable state).
+ * transaction fails: the leader stops and the process restarts from its durable state), and per event {@code refusal}
+ * (the server's validator refuses it, the same event every time: a stable fraction of the events).
  */
 public record SimFaults(double lostAck, double drop, double duplicate, double delay, double serverRestart, double crash,
-        double partition, double diskFailure) {
+        double partition, double diskFailure, double refusal) {
 
-    public static final SimFaults DEFAULT = new SimFaults(0.05, 0.01, 0.03, 0.1, 0.02, 0.02, 0.03, 0.002);
-    public static final SimFaults NONE = new SimFaults(0, 0, 0, 0, 0, 0, 0, 0);
+    public static final SimFaults DEFAULT = new SimFaults(0.05, 0.01, 0.03, 0.1, 0.02, 0.02, 0.03, 0.002, 0.02);
+    public static final SimFaults NONE = new SimFaults(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public SimFaults {
         for (double rate : new double[] {lostAck, drop, duplicate, delay, serverRestart, crash, partition,
-            diskFailure}) {
+            diskFailure, refusal}) {
             if (rate < 0 || rate > 1) {
                 throw new IllegalArgumentException("fault rates must be in [0, 1], got " + rate);
             }
@@ -37,6 +38,7 @@ public record SimFaults(double lostAck, double drop, double duplicate, double de
         m.put("crash", crash);
         m.put("partition", partition);
         m.put("disk-failure", diskFailure);
+        m.put("refusal", refusal);
         return m;
     }
 
@@ -62,13 +64,15 @@ public record SimFaults(double lostAck, double drop, double duplicate, double de
             }
         }
         return new SimFaults(m.get("lost-ack"), m.get("drop"), m.get("duplicate"), m.get("delay"),
-                m.get("server-restart"), m.get("crash"), m.get("partition"), m.get("disk-failure"));
+                m.get("server-restart"), m.get("crash"), m.get("partition"), m.get("disk-failure"),
+                m.get("refusal"));
     }
 
     public SimFaults with(String name, double rate) {
         Map<String, Double> m = asMap();
         m.put(name, rate);
         return new SimFaults(m.get("lost-ack"), m.get("drop"), m.get("duplicate"), m.get("delay"),
-                m.get("server-restart"), m.get("crash"), m.get("partition"), m.get("disk-failure"));
+                m.get("server-restart"), m.get("crash"), m.get("partition"), m.get("disk-failure"),
+                m.get("refusal"));
     }
 }

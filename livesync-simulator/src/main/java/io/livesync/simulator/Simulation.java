@@ -82,7 +82,7 @@ public final class Simulation {
     /** What a run exercised. */
     public record Coverage(long pushErrorThenAdvanceOnly, long rebases, long lostAcks, long serverRestarts,
             long crashes, long partitions, long drops, long duplicates, long commits, long serverEvents,
-            long silentPartitions, long pingTimeouts, long staleFrames, long diskFailures) {}
+            long silentPartitions, long pingTimeouts, long staleFrames, long diskFailures, long refusals) {}
 
     /** The outcome of a run. */
     public record Result(long seed, Violation violation, Coverage coverage, long steps, long virtualMillis,
@@ -114,7 +114,7 @@ public final class Simulation {
     private SimFaults faults;
     private Violation violation;
     private long covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes, covPartitions, covDrops,
-            covDuplicates, covCommits, covSilentPartitions, covPingTimeouts, covStaleFrames, covDiskFailures;
+            covDuplicates, covCommits, covSilentPartitions, covPingTimeouts, covStaleFrames, covDiskFailures, covRefusals;
 
     private record Scheduled(long time, long seq, Runnable action) implements Comparable<Scheduled> {
         @Override
@@ -169,6 +169,8 @@ public final class Simulation {
 
     private final class SimServer {
         final List<Event> log = new ArrayList<>();
+        /** Ids of the events the validator refused (never in the log). */
+        final Set<String> refusedIds = new HashSet<>();
         final String backendId = "sim-backend";
         boolean up = true;
         /** Live pulls: client name -> pull id, in subscription order. */
@@ -215,6 +217,7 @@ public final class Simulation {
         long partitionedUntil = -1;
         boolean errorSinceUpstream;
         boolean leaderFailed;
+        final Set<String> refusedReported = new HashSet<>();
         // checker
         final List<String> completed = new ArrayList<>();
 
@@ -284,7 +287,7 @@ public final class Simulation {
         }
         Coverage coverage = new Coverage(covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes,
                 covPartitions, covDrops, covDuplicates, covCommits, server.log.size(), covSilentPartitions,
-                covPingTimeouts, covStaleFrames, covDiskFailures);
+                covPingTimeouts, covStaleFrames, covDiskFailures, covRefusals);
         return new Result(config.seed(), violation, coverage, step, now,
                 HexFormat.of().formatHex(traceDigest.digest()), config.trace() ? fullTrace : List.copyOf(lastTrace));
     }
@@ -631,7 +634,7 @@ public final class Simulation {
         @Override
         public void published(LeaderState before, LeaderState after, LeaderInput input) {
             c.state = after;
-            checkHeads(c, before, after);
+            checkHeads(c, before, after, input);
         }
 
         @Override
@@ -647,7 +650,8 @@ public final class Simulation {
         @Override
         public void notifySessions(LeaderEffect.NotifySessions notify) {
             for (SimSession s : List.copyOf(c.sessions)) {
-                local(c, () -> feedSession(c, s, new SessionLogic.Input.LeaderPayload(notify.payload())));
+                local(c, () -> feedSession(c, s, new SessionLogic.Input.LeaderPayload(notify.payload(),
+                        notify.leaderHead())));
             }
         }
 
@@ -671,6 +675,13 @@ public final class Simulation {
                     feedLeader(c, new LeaderInput.TimerFired(timer.kind(), timer.token()));
                 }
             });
+        }
+
+        @Override
+        public void reportRefused(LeaderEffect.ReportRefused refused) {
+            String id = refused.event().args().path("id").asText();
+            trace("leader", c.name, "refused " + id + " reported to the app: " + refused.reason());
+            c.refusedReported.add(id);
         }
 
         @Override
@@ -809,6 +820,18 @@ public final class Simulation {
         }
         switch (Arbitration.check(server.log.size(), batch)) {
             case Arbitration.Verdict.Accept accept -> {
+                for (Event e : batch) {
+                    if (validatorRefuses(e)) { // nothing of the batch is stored
+                        String id = e.args().path("id").asText();
+                        server.refusedIds.add(id);
+                        covRefusals++;
+                        trace("server", c.name, "validator refused " + id + " at " + e.seq() + " (attempt " + attemptId
+                                + ")");
+                        SyncError refusal = new SyncError.EventRefused(e.seq().global(), "refused by the validator");
+                        toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushFailed(attemptId, refusal)));
+                        return;
+                    }
+                }
                 EventMeta meta = new EventMeta(JsonNodeFactory.instance.objectNode().put("t", now));
                 List<Event> stored = batch.stream().map(e -> e.withMeta(meta)).toList();
                 server.log.addAll(stored);
@@ -837,6 +860,20 @@ public final class Simulation {
                 violate("client-sent-invalid-batch", c.name + " pushed an invalid batch: " + invalid.problem());
             }
         }
+    }
+
+    /** The validator fault: a stable fraction of events (by id and seed) is refused, the same event every time. */
+    private boolean validatorRefuses(Event e) {
+        String id = e.args().path("id").asText();
+        if (server.refusedIds.contains(id)) {
+            return true;
+        }
+        long h = config.seed() * 0x9E3779B97F4A7C15L + id.hashCode();
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 29;
+        // the configured rate, not the current one: the validator does not change in the quiet phase
+        return Math.floorMod(h, 1_000_000) < (long) (config.faults().refusal() * 1_000_000);
     }
 
     private void publish(List<Event> batch) {
@@ -954,12 +991,15 @@ public final class Simulation {
 
     // ------------------------------------------------------------------ checker
 
-    private void checkHeads(SimClient c, LeaderState before, LeaderState after) {
+    private void checkHeads(SimClient c, LeaderState before, LeaderState after, LeaderInput input) {
         if (after.sync().upstreamHead().global() < before.sync().upstreamHead().global()) {
             violate("heads-monotonic", c.name + " upstream head went back from " + before.sync().upstreamHead() + " to "
                     + after.sync().upstreamHead());
         }
-        if (before.sync().localHead().isGreaterThan(after.sync().localHead())) {
+        // the one step that may move the local head back: dropping a refused event that ended the pending events
+        boolean refusal = input instanceof LeaderInput.PushFailed failed
+                && failed.error() instanceof SyncError.EventRefused;
+        if (!refusal && before.sync().localHead().isGreaterThan(after.sync().localHead())) {
             violate("heads-monotonic", c.name + " local head went back from " + before.sync().localHead() + " to "
                     + after.sync().localHead());
         }
@@ -1015,8 +1055,31 @@ public final class Simulation {
             }
             orderByClient.computeIfAbsent(e.sessionId(), k -> new ArrayList<>()).add(id);
         }
+        for (String id : seen) {
+            if (server.refusedIds.contains(id)) {
+                violate("refused-never-stored", "the validator refused " + id + " but it is in the server log");
+                return;
+            }
+        }
+        for (String id : server.refusedIds) {
+            if (clients.stream().noneMatch(c -> c.refusedReported.contains(id))) {
+                violate("refusal-reported", "the validator refused " + id + " but no client told its app");
+                return;
+            }
+        }
+        for (SimClient c : clients) {
+            for (Event e : c.log) {
+                if (server.refusedIds.contains(e.args().path("id").asText())) {
+                    violate("refused-rolled-back", c.name + " still holds refused event " + e + " in its log");
+                    return;
+                }
+            }
+        }
         for (SimClient c : clients) {
             for (String id : c.completed) {
+                if (server.refusedIds.contains(id)) {
+                    continue; // committed, then refused by the server: reported, never stored
+                }
                 if (!seen.contains(id)) {
                     violate("no-loss", c.name + " committed " + id + " (the commit returned) but the server never got it");
                     return;

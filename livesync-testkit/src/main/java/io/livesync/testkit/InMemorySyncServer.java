@@ -32,6 +32,18 @@ public final class InMemorySyncServer {
     private volatile int pageSize = 100;
 
     /** Catch-up page size (default 100, like LiveStore's server). */
+    private volatile java.util.function.Function<Event, java.util.Optional<String>> validator =
+            e -> java.util.Optional.empty();
+
+    /**
+     * A push validator, like the real server's: a batch with an event it refuses (a reason) is refused as a whole
+     * with {@code EventRefused} naming that event; nothing of the batch is stored.
+     */
+    public InMemorySyncServer validator(java.util.function.Function<Event, java.util.Optional<String>> refuse) {
+        this.validator = java.util.Objects.requireNonNull(refuse, "refuse");
+        return this;
+    }
+
     public InMemorySyncServer pageSize(int size) {
         if (size < 1) {
             throw new IllegalArgumentException("pageSize must be >= 1, got " + size);
@@ -124,6 +136,12 @@ public final class InMemorySyncServer {
             }
             return switch (Arbitration.check(store.events.size(), batch)) {
                 case Arbitration.Verdict.Accept accept -> {
+                    for (Event e : batch) {
+                        java.util.Optional<String> refusal = validator.apply(e);
+                        if (refusal.isPresent()) { // a validator refuses the batch: nothing of it is stored
+                            yield new PushOutcome.Failed(new SyncError.EventRefused(e.seq().global(), refusal.get()));
+                        }
+                    }
                     SyncError injected = failureIfValid.get();
                     if (injected != null) {
                         yield new PushOutcome.Failed(injected); // failed before anything was stored

@@ -41,6 +41,16 @@ public sealed interface SyncError {
         }
     }
 
+    /**
+     * The server's validator refused the pushed event at global position {@code seqNum} (never stored); the client
+     * drops it from its pending events, rolls back its effects and pushes the others again.
+     */
+    record EventRefused(long seqNum, String reason) implements SyncError {
+        public String describe() {
+            return "event-refused (e" + seqNum + "): " + reason;
+        }
+    }
+
     /** The backend refused the request for a reason that retrying will not fix (auth, limits); {@code code} is stable. */
     record Refused(String code, String message) implements SyncError {
         public String describe() {

@@ -39,6 +39,9 @@ public sealed interface LeaderEffect {
     /** Answer session push {@code pushId}. */
     record CompleteLocalPush(long pushId, LocalPushOutcome outcome) implements LeaderEffect {}
 
+    /** Tell the application that the server refused {@code event} (it was dropped from the pending events). */
+    record ReportRefused(Event event, String reason) implements LeaderEffect {}
+
     /** Fire {@code TimerFired(kind, token)} at {@code atMillis}. */
     record SetTimer(LeaderInput.TimerKind kind, long token, long atMillis) implements LeaderEffect {}
 

@@ -79,6 +79,9 @@ public final class LeaderLogic {
             case LeaderInput.PushFailed failed -> onPushFailed(ctx, failed.attemptId(), failed.error());
             case LeaderInput.TimerFired timer -> onTimer(ctx, timer.kind(), timer.token());
         }
+        if (ctx.s.sync().pending().isEmpty() && !ctx.s.logTail().equals(ctx.s.sync().localHead())) {
+            ctx.s = ctx.s.withLogTail(ctx.s.sync().localHead());
+        }
         return new Step(ctx.s, ctx.effects);
     }
 
@@ -298,6 +301,11 @@ public final class LeaderLogic {
     private void applyAdvance(Ctx ctx, List<Event> incoming, MergeResult.Advance advance, long backendHead,
             String adoptedBackendId) {
         ctx.s = ctx.s.withSync(advance.newState()).withStats(ctx.s.stats().advance());
+        EventSeq tail = EventSeq.max(ctx.s.logTail(), advance.newState().upstreamHead());
+        if (!advance.confirmedEvents().isEmpty()) {
+            tail = EventSeq.max(tail, advance.confirmedEvents().getLast().seq());
+        }
+        ctx.s = ctx.s.withLogTail(tail);
         List<Event> alreadyLogged = incoming.subList(0, incoming.size() - advance.newEvents().size());
         ctx.effects.add(new LeaderEffect.Persist(List.of(), advance.newEvents(), alreadyLogged, backendHead,
                 adoptedBackendId));
@@ -341,7 +349,8 @@ public final class LeaderLogic {
         SyncState after = rebase.newState();
         int newUpstream = rebase.newEvents().size() - after.pending().size();
         List<Event> alreadyLogged = incoming.subList(0, incoming.size() - newUpstream);
-        ctx.s = ctx.s.withSync(after).withStats(ctx.s.stats().rebase()).withProgress(ctx.now);
+        ctx.s = ctx.s.withSync(after).withStats(ctx.s.stats().rebase()).withProgress(ctx.now)
+                .withLogTail(EventSeq.max(ctx.s.logTail(), after.upstreamHead()));
         ctx.effects.add(new LeaderEffect.Persist(rebase.rollbackEvents(), rebase.newEvents(), alreadyLogged,
                 backendHead, adoptedBackendId));
         ctx.effects.add(new LeaderEffect.NotifySessions(
@@ -516,7 +525,45 @@ public final class LeaderLogic {
             case SyncError.Transient t -> retryOrDie(ctx, error);
             case SyncError.Timeout t -> retryOrDie(ctx, error);
             case SyncError.Refused refused -> onPushRefused(ctx, inFlight.batch(), refused);
+            case SyncError.EventRefused refused -> onEventRefused(ctx, inFlight.batch(), refused);
         }
+    }
+
+    /**
+     * The server's validator refused one event of the batch and stored nothing of it. The refused event leaves the
+     * pending events for good (its effects are rolled back, the events after it move up one position), the app is
+     * told, and the others are pushed again: a refusal never becomes a retry loop and never takes other events down.
+     */
+    private void onEventRefused(Ctx ctx, List<Event> batch, SyncError.EventRefused refused) {
+        Event target = null;
+        for (Event e : ctx.s.sync().pending()) {
+            if (e.seq().client() == 0 && e.seq().global() == refused.seqNum() && !isClientOnly(e)) {
+                target = e;
+                break;
+            }
+        }
+        boolean inBatch = false;
+        for (Event e : batch) {
+            inBatch |= e.seq().global() == refused.seqNum();
+        }
+        if (target == null || !inBatch) {
+            // the server named an event this batch did not carry: a server bug; never drop anything on its word
+            ctx.log(Level.ERROR, "event-refused-unknown", "seqNum", refused.seqNum(), "reason", refused.reason());
+            parkForGood(ctx, "the server refused e" + refused.seqNum() + ", which was not in the pushed batch");
+            return;
+        }
+        MergeResult.Rebase without = ctx.s.sync().withoutPending(target, ctx.s.logTail(), isClientOnly);
+        ctx.s = ctx.s.withSync(without.newState()).withPush(PushLoop.IDLE).withPushCursor(null).withBackoffAttempt(0)
+                .withProgress(ctx.now);
+        ctx.effects.add(new LeaderEffect.Persist(without.rollbackEvents(), without.newEvents(), List.of(), null, null));
+        ctx.effects.add(new LeaderEffect.NotifySessions(
+                new MergePayload.UpstreamRebase(without.rollbackEvents(), without.newEvents()),
+                without.newState().localHead()));
+        ctx.effects.add(new LeaderEffect.ReportRefused(target, refused.reason()));
+        ctx.log(Level.WARN, "event-refused", "seq", target.seq().toString(), "name", target.name(),
+                "reason", refused.reason(), "rolledBack", without.rollbackEvents().size(),
+                "rebased", without.newEvents().size());
+        dispatch(ctx);
     }
 
     /**

@@ -39,6 +39,9 @@ public final class LeaderShell {
 
         void setTimer(LeaderEffect.SetTimer timer);
 
+        /** The server refused an event; it is gone from the pending events and its effects are rolled back. */
+        void reportRefused(LeaderEffect.ReportRefused refused);
+
         void log(LeaderState state, LeaderEffect.Log log);
     }
 
@@ -93,6 +96,7 @@ public final class LeaderShell {
                 case LeaderEffect.NotifySessions notify -> ports.notifySessions(notify);
                 case LeaderEffect.CompleteLocalPush complete -> ports.completeLocalPush(complete);
                 case LeaderEffect.SetTimer timer -> ports.setTimer(timer);
+                case LeaderEffect.ReportRefused refused -> ports.reportRefused(refused);
                 case LeaderEffect.Log log -> ports.log(state, log);
             }
         }

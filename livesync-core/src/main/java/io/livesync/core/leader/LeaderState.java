@@ -23,6 +23,9 @@ import io.livesync.core.SyncState;
  * @param stats counters for status and metrics
  * @param learnedMaxEvents most events per push learned from a server's size refusal (0 = nothing learned): a
  *     refused batch is split in half, so an identical batch is never sent twice
+ * @param logTail the position of the last event in the local log before the first pending event (confirmed
+ *     client-only events can sit after the upstream head): where events move to when the first pending event is
+ *     dropped after a server refusal
  */
 public record LeaderState(
         SyncState sync,
@@ -39,77 +42,87 @@ public record LeaderState(
         long rng,
         String fatalError,
         LeaderStats stats,
-        int learnedMaxEvents) {
+        int learnedMaxEvents,
+        EventSeq logTail) {
 
     /** The state of a leader that just opened its database. */
     public static LeaderState initial(SyncState sync, String backendId, long seed) {
+        // after a restart, the first pending event's parent is exact for a client-only event; for a synced one the
+        // upstream head is the best the state knows
+        EventSeq tail = sync.pending().isEmpty() ? sync.localHead()
+                : sync.pending().getFirst().seq().client() > 0 ? sync.pending().getFirst().parent() : sync.upstreamHead();
         return new LeaderState(sync, PushLoop.IDLE, null, 0, 1, 0, 0, false, false, backendId, 0, seed, null,
-                LeaderStats.ZERO, 0);
+                LeaderStats.ZERO, 0, tail);
     }
 
     LeaderState withSync(SyncState s) {
         return new LeaderState(s, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withPush(PushLoop p) {
         return new LeaderState(sync, p, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withPushCursor(EventSeq cursor) {
         return new LeaderState(sync, push, cursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withBackoffAttempt(int attempt) {
         return new LeaderState(sync, push, pushCursor, attempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withNextId(long id) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, id, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withPull(long pullId, int attempt, boolean isCaughtUp) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, pullId, attempt, connected,
-                isCaughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
+                isCaughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withConnected(boolean isConnected) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, isConnected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withBackendId(String id) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, id, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents);
+                caughtUp, id, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withProgress(long millis) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, millis, rng, fatalError, stats, learnedMaxEvents);
+                caughtUp, backendId, millis, rng, fatalError, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withRng(long next) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, next, fatalError, stats, learnedMaxEvents);
+                caughtUp, backendId, lastProgressMillis, next, fatalError, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withFatal(String error) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, error, stats, learnedMaxEvents);
+                caughtUp, backendId, lastProgressMillis, rng, error, stats, learnedMaxEvents, logTail);
     }
 
     LeaderState withStats(LeaderStats s) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, s, learnedMaxEvents);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, s, learnedMaxEvents, logTail);
     }
 
     LeaderState withLearnedMaxEvents(int max) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, max);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, max, logTail);
+    }
+
+    LeaderState withLogTail(EventSeq tail) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, tail);
     }
 
     /** Number of pending events that will be pushed (client-only events never are). */

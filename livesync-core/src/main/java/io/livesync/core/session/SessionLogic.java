@@ -88,7 +88,12 @@ public final class SessionLogic {
     public sealed interface Input {
         record Commit(long commitId, List<PartialEvent> events) implements Input {}
 
-        record LeaderPayload(MergePayload payload) implements Input {}
+        /** What the leader merged; {@code leaderHead} is the leader's local head afterwards (null if unknown). */
+        record LeaderPayload(MergePayload payload, EventSeq leaderHead) implements Input {
+            public LeaderPayload(MergePayload payload) {
+                this(payload, null);
+            }
+        }
 
         record PushResult(long pushId, LocalPushOutcome outcome) implements Input {}
 
@@ -124,7 +129,7 @@ public final class SessionLogic {
         List<Effect> effects = new ArrayList<>();
         State next = switch (input) {
             case Input.Commit commit -> onCommit(state, commit, effects);
-            case Input.LeaderPayload payload -> onPayload(state, payload.payload(), effects);
+            case Input.LeaderPayload payload -> onPayload(state, payload.payload(), payload.leaderHead(), effects);
             case Input.PushResult result -> onPushResult(state, result, effects);
             case Input.ResumeAfterRebase resume -> resume.epoch() == state.epoch() && state.pausedAfterRebase()
                     ? copy(state, state.sync(), state.epoch(), state.inFlightPushId(), state.pushCursor(),
@@ -157,8 +162,22 @@ public final class SessionLogic {
                 s.pausedAfterRebase(), commits);
     }
 
-    private State onPayload(State s, MergePayload payload, List<Effect> effects) {
-        MergeResult result = s.sync().merge(payload, isClientOnly, false);
+    private State onPayload(State s, MergePayload payload, EventSeq leaderHead, List<Effect> effects) {
+        MergeResult result;
+        if (payload instanceof MergePayload.UpstreamRebase rebase && leaderHead != null) {
+            // The leader rolled back and re-applied its own events, and says where its head is now: our pending
+            // events (not applied by the leader yet) follow it. This is what the merge computes for a rebase, except
+            // that the leader's head may also move back (it dropped a server-refused event), which the merge's
+            // forward-only invariant forbids.
+            SyncState after = s.sync().rebasedOnto(leaderHead, isClientOnly);
+            List<Event> newEvents = new ArrayList<>(rebase.newEvents());
+            newEvents.addAll(after.pending());
+            List<Event> rollback = new ArrayList<>(rebase.rollbackEvents());
+            rollback.addAll(s.sync().pending());
+            result = new MergeResult.Rebase(after, newEvents, rollback);
+        } else {
+            result = s.sync().merge(payload, isClientOnly, false);
+        }
         return switch (result) {
             case MergeResult.Advance advance -> {
                 List<OpenCommit> commits = confirm(s.commits(), advance.confirmedEvents().size(), effects);
@@ -172,10 +191,11 @@ public final class SessionLogic {
                         + ", rebased " + rebase.newState().pendingCount() + " pending"));
                 long epoch = s.epoch() + 1;
                 boolean pause = rebasePauseMillis > 0;
+                SyncState afterRebase = rebase.newState();
                 if (pause) {
                     effects.add(new Effect.ScheduleResume(epoch, rebasePauseMillis));
                 }
-                State rebased = copy(s, rebase.newState(), epoch, 0, null, false, pause, s.commits());
+                State rebased = copy(s, afterRebase, epoch, 0, null, false, pause, s.commits());
                 yield new State(rebased.sync(), rebased.epoch(), 0, null, false, pause, rebased.commits(),
                         rebased.nextPushId(), rebased.rejections(), rebased.rebases() + 1);
             }

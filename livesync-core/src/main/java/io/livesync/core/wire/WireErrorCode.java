@@ -36,7 +36,12 @@ public enum WireErrorCode {
     /** The server is stopping; another instance (or this one, restarted) will answer. */
     SHUTTING_DOWN("shutting-down", true, false),
     /** A pull cursor beyond the store's head: the server lost events the client saw (restored from a backup). */
-    CURSOR_AHEAD("cursor-ahead", false, false);
+    CURSOR_AHEAD("cursor-ahead", false, false),
+    /**
+     * The server's push validator refused an event of the batch ({@code seqNum} in the cause names it); nothing of
+     * the batch was stored. The same event is refused again; the others can be pushed without it.
+     */
+    EVENT_REFUSED("event-refused", false, false);
 
     private final String wireName;
     private final boolean retryable;
