@@ -199,9 +199,51 @@ final class ClientDatabase implements AutoCloseable {
      * decides to rebuild again and starts over. {@code reason} null: a new file (no progress reported).
      */
     private void rebuild(String reason, Consumer<RebuildProgress> progress) throws SQLException {
+        rebuild(reason, progress, null);
+    }
+
+    /**
+     * The backend was reset (a new backend id) and this client follows it, in ONE transaction: the whole log and the
+     * state are dropped, the sync status starts over at head 0 with {@code backendId}, and {@code reapply} (the
+     * pending events renumbered from the root, or nothing) is logged and materialized as pending. A crash before the
+     * commit leaves the file as it was.
+     */
+    Set<String> resetTo(String backendId, List<Event> reapply) {
+        lock.lock();
+        try {
+            rebuild(null, p -> { }, () -> {
+                try (Statement st = conn.createStatement()) {
+                    st.execute("DELETE FROM ls_eventlog");
+                }
+                PreparedStatement ps = prepared("UPDATE ls_sync_status SET backend_head = 0, backend_id = ? WHERE id = 1");
+                ps.setString(1, backendId);
+                ps.executeUpdate();
+                for (Event e : reapply) {
+                    insertLogRow(e);
+                }
+            });
+            return new LinkedHashSet<>(stateTables);
+        } catch (SQLException e) {
+            throw new StoreException("cannot reset " + description + " to the new backend: " + e.getMessage()
+                    + " (nothing was written)", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Work done inside the rebuild's transaction before the state is rebuilt from the log. */
+    @FunctionalInterface
+    private interface LogEdit {
+        void run() throws SQLException;
+    }
+
+    private void rebuild(String reason, Consumer<RebuildProgress> progress, LogEdit beforeReplay) throws SQLException {
         boolean report = reason != null;
         conn.setAutoCommit(false);
         try {
+            if (beforeReplay != null) {
+                beforeReplay.run();
+            }
             long total;
             long backendHead;
             try (Statement st = conn.createStatement()) {
@@ -451,6 +493,10 @@ final class ClientDatabase implements AutoCloseable {
 
     private void materialize(Event e, Consumer<String> warn) throws SQLException {
         applyToState(e, true, warn);
+        insertLogRow(e);
+    }
+
+    private void insertLogRow(Event e) throws SQLException {
         PreparedStatement ps = prepared("INSERT INTO ls_eventlog (seq_global, seq_client, seq_gen, parent_global, "
                 + "parent_client, parent_gen, name, args, client_id, session_id, sync_metadata) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");

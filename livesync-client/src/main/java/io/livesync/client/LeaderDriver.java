@@ -245,6 +245,14 @@ final class LeaderDriver {
         }
 
         @Override
+        public void resetLocal(LeaderEffect.ResetLocal reset) {
+            Set<String> tables = db.resetTo(reset.backendId(), reset.reapply());
+            Set<String> all = new java.util.HashSet<>(touched);
+            all.addAll(tables);
+            touched = all;
+        }
+
+        @Override
         public void published(LeaderState before, LeaderState after, LeaderInput input) {
             state = after;
             Set<String> changed = touched;

@@ -382,6 +382,8 @@ public final class Store implements AutoCloseable {
         private long seed = System.nanoTime();
         private io.livesync.core.Clock clock = io.livesync.core.Clock.system();
         private Consumer<RefusedEvent> refusedListener;
+        private io.livesync.core.leader.BackendResetPolicy backendResetPolicy =
+                io.livesync.core.leader.BackendResetPolicy.REHOME_PENDING;
         private java.util.function.BiConsumer<String, Object> sessionInputHook = (session, input) -> { };
 
         private Builder() {}
@@ -452,6 +454,16 @@ public final class Store implements AutoCloseable {
          */
         public Builder pushResumePolicy(PushResumePolicy p) {
             this.policy = Objects.requireNonNull(p, "pushResumePolicy");
+            return this;
+        }
+
+        /**
+         * What the store does when its sync server was reset (a new backend id): {@code REHOME_PENDING} (default:
+         * follow the new store and push the events it never confirmed; no local work is lost), {@code RESET_LOCAL}
+         * (follow it from scratch, dropping unpushed events) or {@code SHUTDOWN} (stop syncing, keep the data).
+         */
+        public Builder backendResetPolicy(io.livesync.core.leader.BackendResetPolicy p) {
+            this.backendResetPolicy = Objects.requireNonNull(p, "backendResetPolicy");
             return this;
         }
 
@@ -533,7 +545,8 @@ public final class Store implements AutoCloseable {
                 throw new IllegalStateException("schema is required");
             }
             PushResumePolicy chosen = policy != null ? policy : PushResumePolicy.SUPERVISED;
-            LeaderConfig.Builder leaderConfig = LeaderConfig.builder(schema.events()).pushResumePolicy(chosen);
+            LeaderConfig.Builder leaderConfig = LeaderConfig.builder(schema.events()).pushResumePolicy(chosen)
+                    .backendResetPolicy(backendResetPolicy);
             if (backend != null) {
                 leaderConfig.pushLimits(backend.pushLimits());
             }

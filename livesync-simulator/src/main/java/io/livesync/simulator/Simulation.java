@@ -632,6 +632,14 @@ public final class Simulation {
         }
 
         @Override
+        public void resetLocal(LeaderEffect.ResetLocal reset) {
+            c.log.clear();
+            c.log.addAll(reset.reapply());
+            c.backendHead = 0;
+            c.backendId = reset.backendId();
+        }
+
+        @Override
         public void published(LeaderState before, LeaderState after, LeaderInput input) {
             c.state = after;
             checkHeads(c, before, after, input);

@@ -81,6 +81,11 @@ class SimulatorCatchesShellBugsTest {
                 }
 
                 @Override
+                public void resetLocal(LeaderEffect.ResetLocal reset) {
+                    ports.resetLocal(reset);
+                }
+
+                @Override
                 public void published(LeaderState before, LeaderState after, LeaderInput input) {
                     ports.published(before, after, input);
                 }

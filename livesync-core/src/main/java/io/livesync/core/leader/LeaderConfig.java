@@ -19,6 +19,7 @@ public final class LeaderConfig {
     private final long stallAfterMillis;
     private final long watchdogIntervalMillis;
     private final PushLimits pushLimits;
+    private final BackendResetPolicy backendResetPolicy;
 
     private LeaderConfig(Builder b) {
         this.schema = b.schema;
@@ -31,6 +32,7 @@ public final class LeaderConfig {
         this.stallAfterMillis = b.stallAfterMillis;
         this.watchdogIntervalMillis = b.watchdogIntervalMillis;
         this.pushLimits = b.pushLimits;
+        this.backendResetPolicy = b.backendResetPolicy;
     }
 
     public static Builder builder(Schema schema) {
@@ -88,6 +90,11 @@ public final class LeaderConfig {
         return pushLimits;
     }
 
+    /** What happens when the server's backend id changes (default {@link BackendResetPolicy#REHOME_PENDING}). */
+    public BackendResetPolicy backendResetPolicy() {
+        return backendResetPolicy;
+    }
+
     public Builder toBuilder() {
         Builder b = new Builder(schema);
         b.backendPushBatchSize = backendPushBatchSize;
@@ -99,6 +106,7 @@ public final class LeaderConfig {
         b.stallAfterMillis = stallAfterMillis;
         b.watchdogIntervalMillis = watchdogIntervalMillis;
         b.pushLimits = pushLimits;
+        b.backendResetPolicy = backendResetPolicy;
         return b;
     }
 
@@ -122,6 +130,7 @@ public final class LeaderConfig {
         private long stallAfterMillis = 20_000;
         private long watchdogIntervalMillis = 5_000;
         private PushLimits pushLimits = PushLimits.UNLIMITED;
+        private BackendResetPolicy backendResetPolicy = BackendResetPolicy.REHOME_PENDING;
 
         private Builder(Schema schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
@@ -171,6 +180,11 @@ public final class LeaderConfig {
 
         public Builder pushLimits(PushLimits limits) {
             this.pushLimits = Objects.requireNonNull(limits, "pushLimits");
+            return this;
+        }
+
+        public Builder backendResetPolicy(BackendResetPolicy policy) {
+            this.backendResetPolicy = Objects.requireNonNull(policy, "backendResetPolicy");
             return this;
         }
 

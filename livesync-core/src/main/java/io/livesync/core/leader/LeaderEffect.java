@@ -23,6 +23,16 @@ public sealed interface LeaderEffect {
         }
     }
 
+    /**
+     * One database transaction, instead of a {@link Persist}: the backend was reset; drop the whole log and state,
+     * start over at head 0 with {@code backendId}, and log and materialize {@code reapply} as pending events.
+     */
+    record ResetLocal(String backendId, List<Event> reapply) implements LeaderEffect {
+        public ResetLocal {
+            reapply = List.copyOf(reapply);
+        }
+    }
+
     /** Push {@code batch} to the backend; report the result as {@code PushAccepted/PushFailed(attemptId)}. */
     record SendPush(long attemptId, List<Event> batch, String backendId) implements LeaderEffect {
         public SendPush {

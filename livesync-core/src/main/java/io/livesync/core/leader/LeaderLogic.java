@@ -255,7 +255,7 @@ public final class LeaderLogic {
             if (ctx.s.backendId() == null) {
                 adoptedBackendId = page.backendId();
             } else if (!ctx.s.backendId().equals(page.backendId())) {
-                stopForGood(ctx, new SyncError.BackendIdMismatch(page.backendId(), ctx.s.backendId()));
+                onBackendReset(ctx, new SyncError.BackendIdMismatch(page.backendId(), ctx.s.backendId()));
                 return;
             }
         }
@@ -395,8 +395,8 @@ public final class LeaderLogic {
             return;
         }
         ctx.s = ctx.s.withPull(0, ctx.s.pullAttempt(), false);
-        if (error instanceof SyncError.BackendIdMismatch) {
-            stopForGood(ctx, error);
+        if (error instanceof SyncError.BackendIdMismatch mismatch) {
+            onBackendReset(ctx, mismatch);
             return;
         }
         if (error instanceof SyncError.Refused refused) {
@@ -505,7 +505,7 @@ public final class LeaderLogic {
                 "size", inFlight.batch().size(), "first", inFlight.batch().getFirst().seq().toString());
         PushResumePolicy policy = config.pushResumePolicy();
         switch (error) {
-            case SyncError.BackendIdMismatch mismatch -> stopForGood(ctx, mismatch);
+            case SyncError.BackendIdMismatch mismatch -> onBackendReset(ctx, mismatch);
             case SyncError.ServerAhead ahead -> {
                 park(ctx, SERVER_AHEAD);
                 if (policy == PushResumePolicy.SUPERVISED) {
@@ -649,6 +649,39 @@ public final class LeaderLogic {
         ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(null).withBackoffAttempt(0)
                 .withStats(ctx.s.stats().resume());
         ctx.log(Level.INFO, "push-loop-resume", "reason", reason, "from", loop.label());
+    }
+
+    /**
+     * The server's backend id changed: the store there was reset. Under {@code SHUTDOWN} syncing stops for good.
+     * Otherwise the client follows the new store: one transaction drops the local log and state, the pending events
+     * ({@code REHOME_PENDING}) or nothing ({@code RESET_LOCAL}) are renumbered from the root in a new generation and
+     * re-applied as pending, and a pull from the start brings the new store's events, over which they rebase and are
+     * pushed as usual.
+     */
+    private void onBackendReset(Ctx ctx, SyncError.BackendIdMismatch mismatch) {
+        BackendResetPolicy policy = config.backendResetPolicy();
+        String serverId = mismatch.expected();
+        if (policy == BackendResetPolicy.SHUTDOWN || serverId == null || serverId.isEmpty()) {
+            stopForGood(ctx, mismatch);
+            return;
+        }
+        SyncState before = ctx.s.sync();
+        boolean keep = policy == BackendResetPolicy.REHOME_PENDING;
+        SyncState fresh = keep ? new SyncState(before.pending(), EventSeq.ROOT, before.localHead())
+                .rebasedOnto(EventSeq.ROOT, isClientOnly) : SyncState.initial(EventSeq.ROOT);
+        ctx.effects.add(new LeaderEffect.ResetLocal(serverId, fresh.pending()));
+        ctx.effects.add(new LeaderEffect.NotifySessions(
+                new MergePayload.UpstreamRebase(before.pending(), fresh.pending()), fresh.localHead()));
+        ctx.s = ctx.s.withSync(fresh).withBackendId(serverId).withPush(PushLoop.IDLE).withPushCursor(null)
+                .withBackoffAttempt(0).withLogTail(EventSeq.ROOT).withPull(0, 0, false).withProgress(ctx.now)
+                .withStats(ctx.s.stats().rebase());
+        ctx.log(Level.WARN, "backend-reset-followed", "policy", policy.name().toLowerCase(java.util.Locale.ROOT),
+                "newBackendId", serverId, "previousBackendId", mismatch.received(),
+                "droppedConfirmedUpTo", before.upstreamHead().toString(), "rehomed", keep ? fresh.pending().size() : 0,
+                "droppedPending", keep ? 0 : before.pending().size());
+        if (ctx.s.connected()) {
+            startPull(ctx);
+        }
     }
 
     private void stopForGood(Ctx ctx, SyncError error) {

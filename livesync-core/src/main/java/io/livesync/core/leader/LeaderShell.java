@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * <p>The order, and why:
  * <ol>
- *   <li>{@link LeaderEffect.Persist} first, all of them, before anything is visible: if the transaction fails the
+ *   <li>{@link LeaderEffect.Persist} (and {@link LeaderEffect.ResetLocal}) first, all of them, before anything is visible: if the transaction fails the
  *       step's new state is discarded and nothing else happens (the store is unchanged, nothing was announced).</li>
  *   <li>Then the new state is published ({@link Ports#published}), so that a status read is never behind a commit
  *       that already returned.</li>
@@ -25,6 +25,9 @@ public final class LeaderShell {
     public interface Ports {
         /** One transaction; throws (leaving the store unchanged) if it cannot be made. */
         void persist(LeaderEffect.Persist persist);
+
+        /** One transaction that drops the log and state and starts over (a backend reset); throws like persist. */
+        void resetLocal(LeaderEffect.ResetLocal reset);
 
         /** The step's new state is now the leader's state. */
         void published(LeaderState before, LeaderState after, LeaderInput input);
@@ -78,12 +81,14 @@ public final class LeaderShell {
         LeaderLogic.Step step = logic.step(before, input, now);
         List<LeaderEffect> effects = step.effects();
         for (LeaderEffect effect : effects) {
-            if (effect instanceof LeaderEffect.Persist persist) {
-                try {
+            try {
+                if (effect instanceof LeaderEffect.Persist persist) {
                     ports.persist(persist);
-                } catch (RuntimeException e) {
-                    return new Outcome.PersistFailed(e);
+                } else if (effect instanceof LeaderEffect.ResetLocal reset) {
+                    ports.resetLocal(reset);
                 }
+            } catch (RuntimeException e) {
+                return new Outcome.PersistFailed(e);
             }
         }
         state = step.state();
@@ -91,6 +96,7 @@ public final class LeaderShell {
         for (LeaderEffect effect : effects) {
             switch (effect) {
                 case LeaderEffect.Persist persist -> { }
+                case LeaderEffect.ResetLocal reset -> { }
                 case LeaderEffect.SendPush send -> ports.sendPush(send);
                 case LeaderEffect.StartPull pull -> ports.startPull(pull);
                 case LeaderEffect.NotifySessions notify -> ports.notifySessions(notify);

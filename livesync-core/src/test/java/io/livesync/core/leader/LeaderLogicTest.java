@@ -183,18 +183,6 @@ class LeaderLogicTest {
     }
 
     @Test
-    void aBackendIdMismatchStopsSyncingForGood() {
-        Harness h = new Harness(PushResumePolicy.SUPERVISED, 2, true).connectAndCatchUp();
-        h.commit("a1");
-        h.feed(new LeaderInput.PushFailed(h.lastSend().attemptId(), new SyncError.BackendIdMismatch("new", "backend-1")));
-        assertThat(h.state.fatalError()).contains("backend-id-mismatch");
-        h.echo(List.of());
-        h.foreign(1);
-        assertThat(h.state.push()).isInstanceOf(PushLoop.Parked.class);
-        assertThat(((PushLoop.Parked) h.state.push()).terminal()).isTrue();
-    }
-
-    @Test
     void sessionBatchesThatAreNotAscendingOrContiguousAreRejectedWithoutPersisting() {
         Harness h = new Harness(PushResumePolicy.SUPERVISED, 2, true).connectAndCatchUp();
         Event e2 = Event.of(EventSeq.ofGlobal(2), EventSeq.ofGlobal(1), "todo",
