@@ -1,13 +1,11 @@
 package io.livesync.sim;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.livesync.server.ServerConfig;
 import io.livesync.server.SyncServer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -18,16 +16,6 @@ import java.util.concurrent.CompletableFuture;
  * processes: LiveStore 0.4 node clients or livesync Java clients ({@link NodeClientMain}).
  */
 public final class InteropBenchmark {
-
-    /** A client process of either kind, behind one small interface. */
-    private interface Client extends AutoCloseable {
-        void create(int count) throws IOException;
-
-        int todos() throws IOException;
-
-        @Override
-        void close();
-    }
 
     private final PrintStream out;
 
@@ -40,13 +28,13 @@ public final class InteropBenchmark {
         String store = "bench-" + kindA + "-" + kindB + "-" + UUID.randomUUID().toString().substring(0, 6);
         try (SyncServer server = SyncServer.start(ServerConfig.builder().port(0).dataDir(dir.resolve(store))
                 .tokens(Map.of("*", token)).logFile(dir.resolve(store + "-server.log")).build());
-                Client a = client(kindA, "a", server, store, token, dir);
-                Client b = client(kindB, "b", server, store, token, dir)) {
+                BenchClient a = BenchClient.start(kindA, "a", server, store, token, dir);
+                BenchClient b = BenchClient.start(kindB, "b", server, store, token, dir)) {
             long start = System.nanoTime();
-            a.create(n);
+            a.create(n, 100);
             awaitTodos(b, n);
-            CompletableFuture<Void> fa = CompletableFuture.runAsync(() -> unchecked(() -> a.create(n / 2)));
-            CompletableFuture<Void> fb = CompletableFuture.runAsync(() -> unchecked(() -> b.create(n / 2)));
+            CompletableFuture<Void> fa = CompletableFuture.runAsync(() -> unchecked(() -> a.create(n / 2, 100)));
+            CompletableFuture<Void> fb = CompletableFuture.runAsync(() -> unchecked(() -> b.create(n / 2, 100)));
             fa.join();
             fb.join();
             awaitTodos(a, 2 * n);
@@ -70,59 +58,14 @@ public final class InteropBenchmark {
         }
     }
 
-    private static void awaitTodos(Client c, int count) throws Exception {
+    private static void awaitTodos(BenchClient c, int count) throws Exception {
         long deadline = System.nanoTime() + 1_800_000_000_000L; // 30 minutes
-        while (c.todos() < count) {
+        while (c.progress().todos() < count) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("no convergence within 30 minutes");
             }
             Thread.sleep(50); // polling a benchmark's progress
         }
-    }
-
-    private Client client(String kind, String name, SyncServer server, String store, String token, Path dir)
-            throws IOException {
-        String url = "ws://127.0.0.1:" + server.port();
-        if (kind.equals("livestore")) {
-            LiveStoreDriver d = new LiveStoreDriver(url, store, "ls-" + name, token, "memory",
-                    dir.resolve(store + "-" + name + ".err"));
-            return new Client() {
-                public void create(int count) throws IOException {
-                    d.create(count, 100);
-                }
-
-                public int todos() throws IOException {
-                    return d.status().path("todos").asInt();
-                }
-
-                public void close() {
-                    d.close();
-                }
-            };
-        }
-        Map<String, String> opts = new LinkedHashMap<>();
-        opts.put("store", store);
-        opts.put("client", "java-" + name);
-        opts.put("url", url);
-        opts.put("token", token);
-        opts.put("storage", "memory");
-        opts.put("backend-push-batch", "50");
-        opts.put("log", dir.resolve(store + "-" + name + ".log").toString());
-        NodeProcess p = NodeProcess.start("java-" + name, opts, dir.resolve(store + "-" + name + ".err"), Map.of());
-        return new Client() {
-            public void create(int count) throws IOException {
-                p.call("{\"cmd\":\"create\",\"count\":" + count + ",\"batch\":100}");
-            }
-
-            public int todos() throws IOException {
-                JsonNode s = p.call("{\"cmd\":\"status\"}");
-                return s.path("todos").asInt();
-            }
-
-            public void close() {
-                p.close();
-            }
-        };
     }
 
     /** Runs the three pairings. */
