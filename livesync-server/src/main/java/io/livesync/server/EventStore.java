@@ -45,8 +45,19 @@ public interface EventStore extends AutoCloseable {
         record Invalid(String problem) implements AppendOutcome {}
     }
 
-    /** Called when another instance advanced a store's head. */
+    /**
+     * Hears what other server instances did to the stores of a shared database (PostgreSQL). Announcements can be
+     * missed while the listening connection is down, so after every (re)connection {@link #resync} is called and the
+     * listener must catch up every store it follows from the stored head.
+     */
     interface RemoteAdvanceListener {
-        void advanced(String storeId, long head);
+        /** A store's head is now {@code head} under backend id {@code backendId} (a new id: the store was reset). */
+        void advanced(String storeId, long head, String backendId);
+
+        /** The listening connection is (again) up: announcements made while it was down were lost. */
+        default void resync() {}
+
+        /** The listening connection failed; announcements are lost until {@link #resync}. */
+        default void lost(String error) {}
     }
 }

@@ -53,10 +53,11 @@ public final class SyncServer implements AutoCloseable {
                 : ServerLog.toStderr(config.nodeId());
         this.codec = new WireCodec(config.limits());
         this.store = config.postgresUrl() != null
-                ? new PostgresEventStore(config.postgresUrl(), config.postgresSchema())
+                ? new PostgresEventStore(config.postgresUrl(), config.postgresSchema(), config.nodeId())
                 : new SqliteEventStore(config.dataDir());
         this.metrics.eventsStored(store::eventCount);
         this.hub = new StoreHub(store, metrics, log, 100, config.maxLiveSubscribersPerStore());
+        hub.onRemoteReset(this::dropConnections); // a reset through another instance: clients reconnect and see it
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("livesync-http");
         this.jetty = new Server(threads);
