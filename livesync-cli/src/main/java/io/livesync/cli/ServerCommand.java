@@ -27,6 +27,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "livesync-data", description = "folder of the SQLite event store (default ${DEFAULT-VALUE})")
     Path data;
 
+    @Option(names = "--durability", defaultValue = "full", description = "SQLite only. full (default): the WAL is "
+            + "fsynced before every push is acked, so an acked push survives an OS crash or power loss. normal: "
+            + "synchronous=NORMAL, faster (see docs/benchmarks.md) but acked pushes can be lost on an OS crash or "
+            + "power loss (never on a server crash)")
+    String durability;
+
     @Option(names = "--postgres", description = "PostgreSQL JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres")
     String postgres;
 
@@ -81,7 +87,7 @@ final class ServerCommand implements Callable<Integer> {
                     .postgres(postgres, postgresSchema).tokens(tokenMap).insecureNoAuth(insecureNoAuth)
                     .limits(new WireLimits(maxFrameBytes, maxEventsPerPush, maxEventBytes, maxJsonDepth))
                     .maxLiveSubscribersPerStore(maxLiveSubscribers).logFile(log).nodeId(nodeId).testHooks(testHooks)
-                    .build();
+                    .durability(io.livesync.server.Durability.parse(durability)).build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -28,8 +28,10 @@ public final class ServerConfig {
     private final Path logFile;
     private final String nodeId;
     private final boolean testHooks;
+    private final Durability durability;
 
     private ServerConfig(Builder b) {
+        this.durability = b.durability;
         this.testHooks = b.testHooks;
         this.host = b.host;
         this.port = b.port;
@@ -94,6 +96,11 @@ public final class ServerConfig {
         return nodeId;
     }
 
+    /** When the SQLite store acks a push relative to the disk (default {@link Durability#FULL}). */
+    public Durability durability() {
+        return durability;
+    }
+
     /** Whether the test-only endpoints are on ({@code POST /test/{storeId}/append-foreign}). */
     public boolean testHooks() {
         return testHooks;
@@ -153,8 +160,17 @@ public final class ServerConfig {
         private Path logFile;
         private String nodeId = "server";
         private boolean testHooks;
+        private Durability durability = Durability.FULL;
+        private boolean durabilitySet;
 
         private Builder() {}
+
+        /** SQLite only: {@link Durability#FULL} (the default) fsyncs before every ack; NORMAL trades that for speed. */
+        public Builder durability(Durability d) {
+            this.durability = Objects.requireNonNull(d, "durability");
+            this.durabilitySet = true;
+            return this;
+        }
 
         /** Turns on the test-only endpoints (never in production). */
         public Builder testHooks(boolean on) {
@@ -237,6 +253,11 @@ public final class ServerConfig {
         }
 
         public ServerConfig build() {
+            if (durabilitySet && postgresUrl != null && durability != Durability.FULL) {
+                throw new IllegalStateException("--durability " + durability.name().toLowerCase(java.util.Locale.ROOT)
+                        + " applies to the SQLite store only; with --postgres, durability is PostgreSQL's "
+                        + "synchronous_commit setting");
+            }
             if (!insecureNoAuth && tokens.isEmpty()) {
                 throw new IllegalStateException("no store tokens are configured: give --tokens FILE or LIVESYNC_TOKENS "
                         + "(lines storeId=token, *=token for all stores), or --insecure-no-auth for local play");

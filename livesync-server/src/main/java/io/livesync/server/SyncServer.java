@@ -54,7 +54,7 @@ public final class SyncServer implements AutoCloseable {
         this.codec = new WireCodec(config.limits());
         this.store = config.postgresUrl() != null
                 ? new PostgresEventStore(config.postgresUrl(), config.postgresSchema(), config.nodeId())
-                : new SqliteEventStore(config.dataDir());
+                : new SqliteEventStore(config.dataDir(), config.durability());
         this.metrics.eventsStored(store::eventCount);
         this.hub = new StoreHub(store, metrics, log, 100, config.maxLiveSubscribersPerStore());
         hub.onRemoteReset(this::dropConnections); // a reset through another instance: clients reconnect and see it
