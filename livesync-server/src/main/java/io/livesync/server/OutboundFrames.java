@@ -20,7 +20,9 @@ final class OutboundFrames {
 
     private final LinkedBlockingDeque<String> queue = new LinkedBlockingDeque<>();
     private final BiConsumer<Integer, String> close;
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     private volatile String closeReason = "closed";
+    private volatile int closeStatus = StatusCode.SERVER_ERROR;
 
     /** @param close closes the socket (status, reason); called by the writer on a queued close or a failed send */
     OutboundFrames(BiConsumer<Integer, String> close) {
@@ -40,8 +42,19 @@ final class OutboundFrames {
     }
 
     void closeAfterFlush(String reason) {
+        closeAfterFlush(StatusCode.SERVER_ERROR, reason);
+    }
+
+    /** Closes the socket with {@code status} once every frame queued before this call is written. */
+    void closeAfterFlush(int status, String reason) {
+        closeStatus = status;
         closeReason = reason;
         queue.addLast(CLOSE_AFTER_FLUSH);
+    }
+
+    /** Waits until the writer has stopped (flushed and closed, or failed); false if it has not within the time. */
+    boolean awaitFinished(long timeout, TimeUnit unit) throws InterruptedException {
+        return finished.await(timeout, unit);
     }
 
     /** Starts the writer; it stops when {@code stopped} says so or the socket fails. */
@@ -54,7 +67,7 @@ final class OutboundFrames {
                         continue;
                     }
                     if (text == CLOSE_AFTER_FLUSH) {
-                        close.accept(StatusCode.SERVER_ERROR, closeReason);
+                        close.accept(closeStatus, closeReason);
                         return;
                     }
                     CompletableFuture<Void> sent = new CompletableFuture<>();
@@ -65,6 +78,8 @@ final class OutboundFrames {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
                 close.accept(StatusCode.SERVER_ERROR, "send-failed");
+            } finally {
+                finished.countDown();
             }
         });
     }

@@ -28,7 +28,7 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  *       {@code maxQueuedFramesPerConnection} is shed by closing its socket; a live pull is never ended or failed.</li>
  * </ul>
  */
-public final class WsConnection implements Session.Listener.AutoDemanding {
+public final class WsConnection implements Session.Listener.AutoDemanding, ServerConnection {
 
     private static final Pattern REQUEST_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]{1,40})\"");
 
@@ -39,6 +39,8 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     private final OutboundFrames outbound = new OutboundFrames(this::close);
     private final Map<String, PullHandle> pulls = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Released once our close frame is written (or the socket is gone). */
+    private final java.util.concurrent.CountDownLatch closeWritten = new java.util.concurrent.CountDownLatch(1);
     private volatile Session session;
 
     /** Un-acked catch-up chunks a pull may have in flight (LiveStore's client buffers 16). */
@@ -331,12 +333,27 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         outbound.send(text);
     }
 
+    @Override
+    public void closeAfterFlush(int status, String reason) {
+        outbound.closeAfterFlush(status, reason);
+    }
+
+    @Override
+    public boolean awaitWriterStopped(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        return outbound.awaitFinished(timeout, unit)
+                && closeWritten.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
     /** Closes the socket (the client reconnects and re-pulls with its cursor). */
-    void close(int status, String reason) {
+    @Override
+    public void close(int status, String reason) {
         Session s = session;
         if (s != null && s.isOpen()) {
             String r = reason.length() > 120 ? reason.substring(0, 120) : reason;
-            s.close(status, r, Callback.NOOP);
+            s.close(status, r, Callback.from(closeWritten::countDown, e -> closeWritten.countDown()));
+        } else {
+            closeWritten.countDown();
         }
         shutdown();
     }
@@ -357,6 +374,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         server.log().write("INFO", "connection-close", "store", storeId, "remote", remote, "status", statusCode,
                 "reason", reason);
         shutdown();
+        closeWritten.countDown();
         callback.succeed();
     }
 
@@ -366,7 +384,8 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         shutdown();
     }
 
-    String storeId() {
+    @Override
+    public String storeId() {
         return storeId;
     }
 }

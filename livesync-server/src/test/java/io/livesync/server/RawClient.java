@@ -33,6 +33,8 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
     final List<String> all = new CopyOnWriteArrayList<>();
     final Map<String, List<Long>> seqs = new ConcurrentHashMap<>();
     volatile String closed;
+    private volatile boolean paused;
+    private volatile boolean owed;
     private final String storeId;
     private final String token;
     private final boolean autoAck;
@@ -60,15 +62,32 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
     /** Starts a pull; {@code cursor} null means from the start. */
     void pull(String id, Long cursor, boolean live) {
         seqs.putIfAbsent(id, new CopyOnWriteArrayList<>());
+        send(pullFrame(storeId, token, id, cursor, live));
+    }
+
+    static String pullFrame(String storeId, String token, String id, Long cursor, boolean live) {
         String cursorJson = cursor == null ? "{\"_tag\":\"None\"}"
                 : "{\"_tag\":\"Some\",\"value\":{\"backendId\":null,\"eventSequenceNumber\":" + cursor + "}}";
-        send("{\"_tag\":\"Request\",\"id\":\"" + id + "\",\"tag\":\"SyncWsRpc.Pull\",\"payload\":{\"storeId\":\""
+        return "{\"_tag\":\"Request\",\"id\":\"" + id + "\",\"tag\":\"SyncWsRpc.Pull\",\"payload\":{\"storeId\":\""
                 + storeId + "\",\"payload\":{\"authToken\":\"" + token + "\"},\"live\":" + live + ",\"cursor\":"
-                + cursorJson + "},\"traceId\":\"t\",\"spanId\":\"s\",\"sampled\":false,\"headers\":[]}");
+                + cursorJson + "},\"traceId\":\"t\",\"spanId\":\"s\",\"sampled\":false,\"headers\":[]}";
     }
 
     void send(String text) {
         ws.sendText(text, true).join();
+    }
+
+    /** Sends a push of events {@code from..to} over the WebSocket. */
+    void push(String id, long from, long to, String text) {
+        send(pushFrame(storeId, token, id, from, to, text));
+    }
+
+    static String pushFrame(String storeId, String token, String id, long from, long to, String text) {
+        String batch = batch(from, to, text);
+        return "{\"_tag\":\"Request\",\"id\":\"" + id + "\",\"tag\":\"SyncWsRpc.Push\",\"payload\":{\"storeId\":\""
+                + storeId + "\",\"payload\":{\"authToken\":\"" + token + "\"},"
+                + batch.substring(1, batch.length() - 1) + "},\"traceId\":\"t\",\"spanId\":\"s\",\"sampled\":false,"
+                + "\"headers\":[]}";
     }
 
     List<Long> seqs(String requestId) {
@@ -101,8 +120,25 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
             all.add(text);
             frames.add(text);
         }
-        webSocket.request(1);
+        if (paused) {
+            owed = true; // reads nothing more until resume(): the server's writer backs up
+        } else {
+            webSocket.request(1);
+        }
         return null;
+    }
+
+    /** Stops reading from the socket after the frame being delivered (a client that never reads). */
+    void pause() {
+        paused = true;
+    }
+
+    void resume() {
+        paused = false;
+        if (owed) {
+            owed = false;
+            ws.request(1);
+        }
     }
 
     @Override
