@@ -24,7 +24,7 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  * a 0.3 and a 0.4 client can share a store. Same concurrency policy as {@link WsConnection}: Pongs jump the queue,
  * requests run on virtual threads, one writer per socket.
  */
-public final class Ws03Connection implements Session.Listener.AutoDemanding {
+public final class Ws03Connection implements Session.Listener.AutoDemanding, ServerConnection {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PONG = "{\"_tag\":\"WSMessage.Pong\",\"requestId\":\"ping\"}";
@@ -34,6 +34,8 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
     private final String remote;
     private final OutboundFrames outbound = new OutboundFrames(this::close);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Released once our close frame is written (or the socket is gone). */
+    private final java.util.concurrent.CountDownLatch closeWritten = new java.util.concurrent.CountDownLatch(1);
     private volatile Session session;
     private volatile StoreHub.Subscription live;
     private volatile boolean pullRequested;
@@ -50,6 +52,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
         session = s;
         server.metrics().connectionsOpened.increment();
         server.metrics().connectionsOpen.incrementAndGet();
+        server.register(this); // reset, dropConnections and shutdown reach 0.3 sockets too
         server.log().write("INFO", "connection-open", "store", storeId, "remote", remote, "protocol", "0.3");
         outbound.start("livesync-ws03-writer", s, closed::get);
         // In the 0.3 protocol every socket of a store receives every accepted batch, pull request or not (the 0.3.1
@@ -58,11 +61,12 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
     }
 
     private void followLive() {
-        AtomicBoolean started = new AtomicBoolean();
+        // Every non-empty page counts, including those delivered while subscribe() is still running (batches accepted
+        // during its catch-up are handed over before it returns): only the empty first page is not a 0.3 frame.
         StoreHub.Sink sink = new StoreHub.Sink() {
             @Override
             public void page(WireFrames.PullResponse r) {
-                if (started.get() && !pullRequested && !r.batch().isEmpty()) {
+                if (!pullRequested && !r.batch().isEmpty()) {
                     send(pullRes(r.batch(), 0, "push", "live"));
                 }
             }
@@ -76,7 +80,6 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
         try {
             StoreHub.Subscription sub = server.hub().subscribe(storeId, server.hub().head(storeId), null, true, sink,
                     this);
-            started.set(true);
             if (pullRequested) {
                 sub.cancel(); // the client's own pull took over
             } else {
@@ -267,10 +270,31 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
         }
     }
 
-    void close(int status, String reason) {
+    @Override
+    public String storeId() {
+        return storeId;
+    }
+
+    @Override
+    public void closeAfterFlush(int status, String reason) {
+        outbound.closeAfterFlush(status, reason);
+    }
+
+    @Override
+    public boolean awaitWriterStopped(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        return outbound.awaitFinished(timeout, unit) && closeWritten.await(Math.max(0, deadline - System.nanoTime()),
+                java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void close(int status, String reason) {
         Session s = session;
         if (s != null && s.isOpen()) {
-            s.close(status, reason.length() > 120 ? reason.substring(0, 120) : reason, Callback.NOOP);
+            s.close(status, reason.length() > 120 ? reason.substring(0, 120) : reason,
+                    Callback.from(closeWritten::countDown, e -> closeWritten.countDown()));
+        } else {
+            closeWritten.countDown();
         }
         shutdown();
     }
@@ -282,6 +306,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
                 sub.cancel();
             }
             server.metrics().connectionsOpen.decrementAndGet();
+            server.unregister(this);
         }
     }
 
@@ -290,6 +315,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
         server.log().write("INFO", "connection-close", "store", storeId, "remote", remote, "status", statusCode,
                 "protocol", "0.3");
         shutdown();
+        closeWritten.countDown();
         callback.succeed();
     }
 

@@ -59,6 +59,15 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
         return c;
     }
 
+    /** A LiveStore 0.3 ({@code /websocket}) socket. */
+    static RawClient connect03(HttpClient http, SyncServer server, String storeId, String token) {
+        RawClient c = new RawClient(storeId, token, false);
+        URI uri = URI.create("ws://" + server.config().host() + ":" + server.port() + "/sync/" + storeId
+                + "/websocket?storeId=" + storeId + "&payload=" + payloadParam(token));
+        c.ws = http.newWebSocketBuilder().buildAsync(uri, c).join();
+        return c;
+    }
+
     /** Starts a pull; {@code cursor} null means from the start. */
     void pull(String id, Long cursor, boolean live) {
         seqs.putIfAbsent(id, new CopyOnWriteArrayList<>());
