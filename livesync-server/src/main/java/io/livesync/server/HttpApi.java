@@ -130,7 +130,7 @@ final class HttpApi extends Handler.Abstract {
                         + server.config().limits().maxEventsPerPush() + " (maxEventsPerPush)", null);
             }
             for (int i = 0; i < events.size(); i++) {
-                batch.add(server.codec().eventFromWire(events.get(i), null, "batch[" + i + "]", null));
+                batch.add(server.codec().pushedEventFromWire(events.get(i), "batch[" + i + "]", null));
             }
             JsonNode id = root.get("backendId");
             backendId = id == null || id.isNull() ? null : id.asText();

@@ -181,7 +181,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
             }
             List<Event> batch = new ArrayList<>();
             for (int i = 0; i < batchNode.size(); i++) {
-                batch.add(server.codec().eventFromWire(batchNode.get(i), null, "batch[" + i + "]", requestId));
+                batch.add(server.codec().pushedEventFromWire(batchNode.get(i), "batch[" + i + "]", requestId));
             }
             long head = server.hub().head(storeId);
             PushFaults.Decision fault = server.faults().decide(storeId, batch, head);

@@ -92,7 +92,12 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
     }
 
     static String pushFrame(String storeId, String token, String id, long from, long to, String text) {
-        String batch = batch(from, to, text);
+        return pushFrame(storeId, token, id, batch(from, to, text));
+    }
+
+    /** A push frame whose body is {@code batchBody} ({@code {"batch":[...]}}, as for the HTTP push). */
+    static String pushFrame(String storeId, String token, String id, String batchBody) {
+        String batch = batchBody;
         return "{\"_tag\":\"Request\",\"id\":\"" + id + "\",\"tag\":\"SyncWsRpc.Push\",\"payload\":{\"storeId\":\""
                 + storeId + "\",\"payload\":{\"authToken\":\"" + token + "\"},"
                 + batch.substring(1, batch.length() - 1) + "},\"traceId\":\"t\",\"spanId\":\"s\",\"sampled\":false,"
