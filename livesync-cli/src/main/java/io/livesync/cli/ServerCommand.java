@@ -66,6 +66,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-live-subscribers", defaultValue = "1000", description = "live pulls per store (default ${DEFAULT-VALUE})")
     int maxLiveSubscribers;
 
+    @Option(names = "--send-timeout-ms", defaultValue = "30000", description = "a client whose socket does not take "
+            + "one frame within this time is shed: cut, logged and counted (default ${DEFAULT-VALUE}; at least 100)")
+    long sendTimeoutMs;
+
     @Option(names = "--fault", description = "error-after-store[:N] | lost-ack-close[:N] | blackhole[:N]: inject a fault "
             + "on the Nth accepted push of each store (default the first); see docs/testing-with-faults.md")
     String fault;
@@ -87,7 +91,8 @@ final class ServerCommand implements Callable<Integer> {
                     .postgres(postgres, postgresSchema).tokens(tokenMap).insecureNoAuth(insecureNoAuth)
                     .limits(new WireLimits(maxFrameBytes, maxEventsPerPush, maxEventBytes, maxJsonDepth))
                     .maxLiveSubscribersPerStore(maxLiveSubscribers).logFile(log).nodeId(nodeId).testHooks(testHooks)
-                    .durability(io.livesync.server.Durability.parse(durability)).build();
+                    .durability(io.livesync.server.Durability.parse(durability))
+                    .sendTimeout(java.time.Duration.ofMillis(sendTimeoutMs)).build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -185,6 +185,8 @@ final class HttpApi extends Handler.Abstract {
             ObjectNode body = WireCodec.error(e.error);
             body.put("code", "backend-id-mismatch");
             reply(response, callback, 409, body);
+        } catch (StoreHub.CursorAheadException e) {
+            reply(response, callback, 409, error(WireErrorCode.CURSOR_AHEAD.wireName(), e.getMessage()));
         }
     }
 

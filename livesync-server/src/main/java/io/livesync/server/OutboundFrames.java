@@ -20,13 +20,18 @@ final class OutboundFrames {
 
     private final LinkedBlockingDeque<String> queue = new LinkedBlockingDeque<>();
     private final BiConsumer<Integer, String> close;
+    private final java.util.function.Consumer<String> shed;
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     private volatile String closeReason = "closed";
     private volatile int closeStatus = StatusCode.SERVER_ERROR;
 
-    /** @param close closes the socket (status, reason); called by the writer on a queued close or a failed send */
-    OutboundFrames(BiConsumer<Integer, String> close) {
+    /**
+     * @param close closes the socket (status, reason); called by the writer on a queued close or a failed send
+     * @param shed sheds the client (reason); called when one frame is not written within the send timeout
+     */
+    OutboundFrames(BiConsumer<Integer, String> close, java.util.function.Consumer<String> shed) {
         this.close = close;
+        this.shed = shed;
     }
 
     void send(String frame) {
@@ -57,8 +62,12 @@ final class OutboundFrames {
         return finished.await(timeout, unit);
     }
 
-    /** Starts the writer; it stops when {@code stopped} says so or the socket fails. */
-    void start(String threadName, Session session, java.util.function.BooleanSupplier stopped) {
+    /**
+     * Starts the writer; it stops when {@code stopped} says so or the socket fails. A frame not written within
+     * {@code sendTimeout} (a client that does not read) sheds the client.
+     */
+    void start(String threadName, Session session, java.util.function.BooleanSupplier stopped,
+            java.time.Duration sendTimeout) {
         Thread.ofVirtual().name(threadName).start(() -> {
             try {
                 while (!stopped.getAsBoolean()) {
@@ -72,10 +81,12 @@ final class OutboundFrames {
                     }
                     CompletableFuture<Void> sent = new CompletableFuture<>();
                     session.sendText(text, Callback.from(() -> sent.complete(null), sent::completeExceptionally));
-                    sent.get(30, TimeUnit.SECONDS);
+                    sent.get(sendTimeout.toNanos(), TimeUnit.NANOSECONDS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.TimeoutException e) {
+                shed.accept("send-timeout: a frame was not written within " + sendTimeout.toMillis() + " ms");
             } catch (Exception e) {
                 close.accept(StatusCode.SERVER_ERROR, "send-failed");
             } finally {

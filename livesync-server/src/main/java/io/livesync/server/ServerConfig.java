@@ -29,8 +29,10 @@ public final class ServerConfig {
     private final String nodeId;
     private final boolean testHooks;
     private final Durability durability;
+    private final java.time.Duration sendTimeout;
 
     private ServerConfig(Builder b) {
+        this.sendTimeout = b.sendTimeout;
         this.durability = b.durability;
         this.testHooks = b.testHooks;
         this.host = b.host;
@@ -94,6 +96,11 @@ public final class ServerConfig {
 
     public String nodeId() {
         return nodeId;
+    }
+
+    /** How long one outbound frame may take to be written before the client is shed (default 30 s). */
+    public java.time.Duration sendTimeout() {
+        return sendTimeout;
     }
 
     /** When the SQLite store acks a push relative to the disk (default {@link Durability#FULL}). */
@@ -162,6 +169,17 @@ public final class ServerConfig {
         private boolean testHooks;
         private Durability durability = Durability.FULL;
         private boolean durabilitySet;
+        private java.time.Duration sendTimeout = java.time.Duration.ofSeconds(30);
+
+        /** A client whose socket does not take one frame within this time is shed (closed); at least 100 ms. */
+        public Builder sendTimeout(java.time.Duration d) {
+            Objects.requireNonNull(d, "sendTimeout");
+            if (d.toMillis() < 100) {
+                throw new IllegalArgumentException("sendTimeout must be at least 100 ms, got " + d.toMillis() + " ms");
+            }
+            this.sendTimeout = d;
+            return this;
+        }
 
         private Builder() {}
 

@@ -348,11 +348,21 @@ final class StoreHub {
             throw new BackendIdMismatchException(new BackendIdMismatchError(st.backendId, cursorBackendId));
         }
         long head = store.meta(storeId).head();
+        if (cursor > head) {
+            throw new CursorAheadException("cursor " + cursor + " is beyond the head " + head + " of store " + storeId);
+        }
         List<Event> events = cursor >= head ? List.of() : store.read(storeId, cursor, head, pageSize);
         long last = events.isEmpty() ? cursor : events.getLast().seq().global();
         long remaining = Math.max(0, head - last);
         return new PullResponse(events, remaining == 0 ? PageInfo.NO_MORE : new PageInfo.MoreKnown(remaining),
                 st.backendId);
+    }
+
+    /** A pull whose cursor is beyond the store's head (the same answer as the WebSocket pull's). */
+    static final class CursorAheadException extends RuntimeException {
+        CursorAheadException(String message) {
+            super(message);
+        }
     }
 
     /** A pull whose cursor carries another backend id. */

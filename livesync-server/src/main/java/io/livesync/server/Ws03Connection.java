@@ -32,8 +32,11 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
     private final SyncServer server;
     private final String storeId;
     private final String remote;
-    private final OutboundFrames outbound = new OutboundFrames(this::close);
+    private final OutboundFrames outbound = new OutboundFrames(this::close, this::shed);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Whether the socket itself is closed (not just closing): what {@code livesync_connections_open} counts. */
+    private final AtomicBoolean gone = new AtomicBoolean();
+    private final AtomicBoolean shedOnce = new AtomicBoolean();
     /** Released once our close frame is written (or the socket is gone). */
     private final java.util.concurrent.CountDownLatch closeWritten = new java.util.concurrent.CountDownLatch(1);
     private volatile Session session;
@@ -54,7 +57,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
         server.metrics().connectionsOpen.incrementAndGet();
         server.register(this); // reset, dropConnections and shutdown reach 0.3 sockets too
         server.log().write("INFO", "connection-open", "store", storeId, "remote", remote, "protocol", "0.3");
-        outbound.start("livesync-ws03-writer", s, closed::get);
+        outbound.start("livesync-ws03-writer", s, closed::get, server.config().sendTimeout());
         // In the 0.3 protocol every socket of a store receives every accepted batch, pull request or not (the 0.3.1
         // client does not re-send its pull after a reconnect); a PullReq replaces this with a catch-up + live pull.
         Thread.ofVirtual().name("livesync-ws03-follow").start(this::followLive);
@@ -115,7 +118,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
             frame = server.codec().parseBounded(text, null);
         } catch (WireException e) {
             server.metrics().protocolError(e.code());
-            close(StatusCode.BAD_DATA, e.code() + ": " + e.getMessage());
+            close(StatusCode.BAD_PAYLOAD, e.code() + ": " + e.getMessage());
             return;
         }
         String tag = frame.path("_tag").asText();
@@ -305,7 +308,6 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
             if (sub != null) {
                 sub.cancel();
             }
-            server.metrics().connectionsOpen.decrementAndGet();
             server.unregister(this);
         }
     }
@@ -316,11 +318,39 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
                 "protocol", "0.3");
         shutdown();
         closeWritten.countDown();
+        gone();
         callback.succeed();
     }
 
     @Override
     public void onWebSocketError(Throwable cause) {
         shutdown();
+        closeWritten.countDown();
+        gone();
+    }
+
+    /**
+     * Sheds a client that does not read: logged, counted, and the connection is cut at once (a close frame could
+     * never reach it), so its memory and its slot in {@code livesync_connections_open} are freed now.
+     */
+    void shed(String reason) {
+        if (!shedOnce.compareAndSet(false, true)) {
+            return;
+        }
+        server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason", reason);
+        server.metrics().shedConnections.increment();
+        Session s = session;
+        shutdown();
+        closeWritten.countDown();
+        if (s != null) {
+            s.disconnect();
+        }
+        gone();
+    }
+
+    private void gone() {
+        if (gone.compareAndSet(false, true)) {
+            server.metrics().connectionsOpen.decrementAndGet();
+        }
     }
 }

@@ -36,9 +36,12 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
     private final String storeId;
     private final String remote;
     private final String pongText;
-    private final OutboundFrames outbound = new OutboundFrames(this::close);
+    private final OutboundFrames outbound = new OutboundFrames(this::close, this::shed);
     private final Map<String, PullHandle> pulls = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Whether the socket itself is closed (not just closing): what {@code livesync_connections_open} counts. */
+    private final AtomicBoolean gone = new AtomicBoolean();
+    private final AtomicBoolean shedOnce = new AtomicBoolean();
     /** Released once our close frame is written (or the socket is gone). */
     private final java.util.concurrent.CountDownLatch closeWritten = new java.util.concurrent.CountDownLatch(1);
     private volatile Session session;
@@ -119,7 +122,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
         server.metrics().connectionsOpen.incrementAndGet();
         server.register(this);
         server.log().write("INFO", "connection-open", "store", storeId, "remote", remote);
-        outbound.start("livesync-ws-writer", s, closed::get);
+        outbound.start("livesync-ws-writer", s, closed::get, server.config().sendTimeout());
     }
 
     @Override
@@ -301,7 +304,9 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
         server.log().write("WARN", "protocol-error", "store", storeId, "remote", remote, "code", e.code().wireName(),
                 "message", e.getMessage());
         String requestId = e.requestId();
-        if (requestId == null && e.code() == WireErrorCode.FRAME_TOO_LARGE) {
+        if (requestId == null) {
+            // the frame could not be parsed (too large, too deep, a 41-digit number, ...): answer the request if
+            // its id is readable near the start, so the client gets a typed error instead of a closed socket
             Matcher m = REQUEST_ID.matcher(text.substring(0, Math.min(text.length(), 512)));
             requestId = m.find() ? m.group(1) : null;
         }
@@ -310,7 +315,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
         } else {
             // Nothing to answer to: LiveStore's protocol has no connection-level error frame (and Defect is never
             // sent), so the typed error travels as the close reason.
-            close(e.code() == WireErrorCode.FRAME_TOO_LARGE ? StatusCode.MESSAGE_TOO_LARGE : StatusCode.BAD_DATA,
+            close(e.code() == WireErrorCode.FRAME_TOO_LARGE ? StatusCode.MESSAGE_TOO_LARGE : StatusCode.BAD_PAYLOAD,
                     e.code() + ": " + e.getMessage());
         }
     }
@@ -324,10 +329,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
             return;
         }
         if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
-            server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason",
-                    "more than " + server.config().maxQueuedFramesPerConnection() + " frames queued (slow consumer)");
-            server.metrics().shedConnections.increment();
-            close(StatusCode.TRY_AGAIN_LATER, "slow-consumer");
+            shed("slow-consumer: more than " + server.config().maxQueuedFramesPerConnection() + " frames queued");
             return;
         }
         outbound.send(text);
@@ -364,7 +366,6 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
                 handle.cancel();
             }
             pulls.clear();
-            server.metrics().connectionsOpen.decrementAndGet();
             server.unregister(this);
         }
     }
@@ -375,6 +376,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
                 "reason", reason);
         shutdown();
         closeWritten.countDown();
+        gone();
         callback.succeed();
     }
 
@@ -382,10 +384,36 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
     public void onWebSocketError(Throwable cause) {
         server.log().write("WARN", "connection-error", "store", storeId, "remote", remote, "error", cause.toString());
         shutdown();
+        closeWritten.countDown();
+        gone();
     }
 
     @Override
     public String storeId() {
         return storeId;
+    }
+    /**
+     * Sheds a client that does not read: logged, counted, and the connection is cut at once (a close frame could
+     * never reach it), so its memory and its slot in {@code livesync_connections_open} are freed now.
+     */
+    void shed(String reason) {
+        if (!shedOnce.compareAndSet(false, true)) {
+            return;
+        }
+        server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason", reason);
+        server.metrics().shedConnections.increment();
+        Session s = session;
+        shutdown();
+        closeWritten.countDown();
+        if (s != null) {
+            s.disconnect();
+        }
+        gone();
+    }
+
+    private void gone() {
+        if (gone.compareAndSet(false, true)) {
+            server.metrics().connectionsOpen.decrementAndGet();
+        }
     }
 }
