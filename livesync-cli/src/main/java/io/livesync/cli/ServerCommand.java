@@ -74,7 +74,9 @@ final class ServerCommand implements Callable<Integer> {
             + "on the Nth accepted push of each store (default the first); see docs/testing-with-faults.md")
     String fault;
 
-    @Option(names = "--test-hooks", description = "enable POST /test/{storeId}/append-foreign (the rebase probe); never in production")
+    @Option(names = "--test-hooks", description = "enable POST /test/{storeId}/append-foreign (the rebase probe) and "
+            + "POST /test/{storeId}/reset (wipes the store, new backend id), each with the store's bearer token; never "
+            + "in production")
     boolean testHooks;
 
     @CommandLine.Spec

@@ -50,8 +50,11 @@ final class HttpApi extends Handler.Abstract {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
         if (path.equals("/health") && method.equals("GET")) {
-            ObjectNode body = JSON.createObjectNode().put("status", server.isStopping() ? "stopping" : "ok")
-                    .put("store", server.eventStore().describe());
+            // status only for anyone; the store's location (file path, JDBC URL) only with the default (*) token
+            ObjectNode body = JSON.createObjectNode().put("status", server.isStopping() ? "stopping" : "ok");
+            if (server.authorizedDefaultBearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                body.put("store", server.eventStore().describe());
+            }
             reply(response, callback, server.isStopping() ? 503 : 200, body);
             return;
         }
@@ -62,7 +65,18 @@ final class HttpApi extends Handler.Abstract {
             return;
         }
         String[] parts = path.split("/");
-        if (parts.length == 4 && parts[1].equals("test") && method.equals("POST") && server.config().testHooks()) {
+        if (parts.length == 4 && parts[1].equals("test") && method.equals("POST") && server.config().testHooks()
+                && (parts[3].equals("append-foreign") || parts[3].equals("reset"))) {
+            if (!SyncServer.STORE_ID.matcher(parts[2]).matches()) {
+                reply(response, callback, 400, error("bad-store-id", "store ids match [A-Za-z0-9_-]{1,128}"));
+                return;
+            }
+            if (!server.authorizedBearer(parts[2], request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                server.log().write("WARN", "auth-refused", "store", parts[2], "where", "test hook " + parts[3]);
+                server.metrics().authFailures.increment();
+                reply(response, callback, 401, error("unauthorized", "test hooks need the store's bearer token"));
+                return;
+            }
             if (parts[3].equals("append-foreign")) {
                 long head = server.appendForeignEvent(parts[2]);
                 reply(response, callback, 200, JSON.createObjectNode().put("ok", head > 0).put("head", head));

@@ -108,7 +108,10 @@ public final class ServerConfig {
         return durability;
     }
 
-    /** Whether the test-only endpoints are on ({@code POST /test/{storeId}/append-foreign}). */
+    /**
+     * Whether the test-only endpoints are on: {@code POST /test/{storeId}/append-foreign} and
+     * {@code POST /test/{storeId}/reset}, each with the store's bearer token.
+     */
     public boolean testHooks() {
         return testHooks;
     }

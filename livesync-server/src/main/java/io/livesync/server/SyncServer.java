@@ -96,7 +96,8 @@ public final class SyncServer implements AutoCloseable {
         }
         if (config.testHooks()) {
             server.log.write("WARN", "test-hooks-enabled", "message",
-                    "--test-hooks: POST /test/{storeId}/append-foreign is ON. Never in production.");
+                    "--test-hooks: POST /test/{storeId}/append-foreign and POST /test/{storeId}/reset (wipes the store)"
+                            + " are ON, for holders of the store's token. Never in production.");
         }
         if (config.insecureNoAuth()) {
             server.log.write("WARN", "auth-disabled", "message",
@@ -187,6 +188,13 @@ public final class SyncServer implements AutoCloseable {
             return true;
         }
         String expected = config.tokenFor(storeId);
+        return expected != null && authorization != null && authorization.startsWith("Bearer ")
+                && constantTimeEquals(expected, authorization.substring("Bearer ".length()).strip());
+    }
+
+    /** Whether {@code authorization} carries the default ({@code *}) token: what operator-only details need. */
+    boolean authorizedDefaultBearer(String authorization) {
+        String expected = config.tokenFor("*");
         return expected != null && authorization != null && authorization.startsWith("Bearer ")
                 && constantTimeEquals(expected, authorization.substring("Bearer ".length()).strip());
     }
