@@ -125,7 +125,13 @@ final class HttpApi extends Handler.Abstract {
         }
         String body;
         try {
-            body = Content.Source.asString(request, StandardCharsets.UTF_8);
+            body = readBounded(request, max);
+        } catch (BodyTooLarge e) {
+            server.metrics().protocolError("frame-too-large");
+            server.log().write("WARN", "http-body-too-large", "store", storeId, "max", max);
+            reply(response, callback, 413, error("frame-too-large", "the body is over the limit of " + max
+                    + " bytes (maxFrameBytes); reading stopped there"));
+            return;
         } catch (Exception e) {
             reply(response, callback, 400, error("malformed-frame", "cannot read the body: " + e.getMessage()));
             return;
@@ -202,6 +208,32 @@ final class HttpApi extends Handler.Abstract {
         } catch (StoreHub.CursorAheadException e) {
             reply(response, callback, 409, error(WireErrorCode.CURSOR_AHEAD.wireName(), e.getMessage()));
         }
+    }
+
+    /** A body with no declared length (chunked) that grew over the limit while it was read. */
+    private static final class BodyTooLarge extends Exception {
+        BodyTooLarge() {
+            super("body too large", null, false, false);
+        }
+    }
+
+    /**
+     * Reads the body as UTF-8, at most {@code max} bytes: a chunked body is checked while it is read, so no more than
+     * {@code max + 1} bytes are ever held, whatever the client sends.
+     */
+    private static String readBounded(Request request, int max) throws java.io.IOException, BodyTooLarge {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.min(max, 64 * 1024));
+        byte[] buf = new byte[16 * 1024];
+        try (java.io.InputStream in = Content.Source.asInputStream(request)) {
+            int n;
+            while ((n = in.read(buf)) != -1) {
+                if (out.size() + n > max) {
+                    throw new BodyTooLarge();
+                }
+                out.write(buf, 0, n);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private static ObjectNode error(String code, String message) {
