@@ -66,6 +66,18 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-live-subscribers", defaultValue = "1000", description = "live pulls per store (default ${DEFAULT-VALUE})")
     int maxLiveSubscribers;
 
+    @Option(names = "--max-queued-bytes", defaultValue = "33554432", description = "outbound bytes one socket may have "
+            + "queued before it is shed (default ${DEFAULT-VALUE}; at least 1 MiB)")
+    long maxQueuedBytes;
+
+    @Option(names = "--max-pulls-per-connection", defaultValue = "16", description = "pulls one socket may run at once; "
+            + "one more sheds it (default ${DEFAULT-VALUE})")
+    int maxPullsPerConnection;
+
+    @Option(names = "--max-buffered-events-per-pull", defaultValue = "50000", description = "live events one pull may "
+            + "buffer during its catch-up; more sheds its socket (default ${DEFAULT-VALUE}; at least 100)")
+    int maxBufferedEventsPerPull;
+
     @Option(names = "--send-timeout-ms", defaultValue = "30000", description = "a client whose socket does not take "
             + "one frame within this time is shed: cut, logged and counted (default ${DEFAULT-VALUE}; at least 100)")
     long sendTimeoutMs;
@@ -94,7 +106,9 @@ final class ServerCommand implements Callable<Integer> {
                     .limits(new WireLimits(maxFrameBytes, maxEventsPerPush, maxEventBytes, maxJsonDepth))
                     .maxLiveSubscribersPerStore(maxLiveSubscribers).logFile(log).nodeId(nodeId).testHooks(testHooks)
                     .durability(io.livesync.server.Durability.parse(durability))
-                    .sendTimeout(java.time.Duration.ofMillis(sendTimeoutMs)).build();
+                    .sendTimeout(java.time.Duration.ofMillis(sendTimeoutMs)).maxQueuedBytesPerConnection(maxQueuedBytes)
+                    .maxPullsPerConnection(maxPullsPerConnection).maxBufferedEventsPerPull(maxBufferedEventsPerPull)
+                    .build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -22,6 +22,8 @@ final class OutboundFrames {
     private final BiConsumer<Integer, String> close;
     private final java.util.function.Consumer<String> shed;
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    /** Chars of the frames queued and not yet handed to the socket (what a slow reader costs the heap). */
+    private final java.util.concurrent.atomic.AtomicLong queuedChars = new java.util.concurrent.atomic.AtomicLong();
     private volatile String closeReason = "closed";
     private volatile int closeStatus = StatusCode.SERVER_ERROR;
 
@@ -35,15 +37,22 @@ final class OutboundFrames {
     }
 
     void send(String frame) {
+        queuedChars.addAndGet(frame.length());
         queue.addLast(frame);
     }
 
     void urgent(String frame) {
+        queuedChars.addAndGet(frame.length());
         queue.addFirst(frame);
     }
 
     int size() {
         return queue.size();
+    }
+
+    /** Chars queued (about the bytes of an ASCII frame). */
+    long queuedChars() {
+        return queuedChars.get();
     }
 
     void closeAfterFlush(String reason) {
@@ -75,6 +84,7 @@ final class OutboundFrames {
                     if (text == null) {
                         continue;
                     }
+                    queuedChars.addAndGet(-text.length());
                     if (text == CLOSE_AFTER_FLUSH) {
                         close.accept(closeStatus, closeReason);
                         return;

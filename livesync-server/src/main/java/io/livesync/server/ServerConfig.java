@@ -30,8 +30,14 @@ public final class ServerConfig {
     private final boolean testHooks;
     private final Durability durability;
     private final java.time.Duration sendTimeout;
+    private final long maxQueuedBytesPerConnection;
+    private final int maxPullsPerConnection;
+    private final int maxBufferedEventsPerPull;
 
     private ServerConfig(Builder b) {
+        this.maxQueuedBytesPerConnection = b.maxQueuedBytesPerConnection;
+        this.maxPullsPerConnection = b.maxPullsPerConnection;
+        this.maxBufferedEventsPerPull = b.maxBufferedEventsPerPull;
         this.sendTimeout = b.sendTimeout;
         this.durability = b.durability;
         this.testHooks = b.testHooks;
@@ -96,6 +102,21 @@ public final class ServerConfig {
 
     public String nodeId() {
         return nodeId;
+    }
+
+    /** Outbound text a socket may have queued (chars of its frames) before it is shed (default 32 Mi). */
+    public long maxQueuedBytesPerConnection() {
+        return maxQueuedBytesPerConnection;
+    }
+
+    /** Pulls one socket may run at once; one more sheds it (default 16; LiveStore runs one). */
+    public int maxPullsPerConnection() {
+        return maxPullsPerConnection;
+    }
+
+    /** Live events a pull may buffer while its catch-up runs; more sheds its socket (default 50,000). */
+    public int maxBufferedEventsPerPull() {
+        return maxBufferedEventsPerPull;
     }
 
     /** How long one outbound frame may take to be written before the client is shed (default 30 s). */
@@ -173,6 +194,33 @@ public final class ServerConfig {
         private Durability durability = Durability.FULL;
         private boolean durabilitySet;
         private java.time.Duration sendTimeout = java.time.Duration.ofSeconds(30);
+        private long maxQueuedBytesPerConnection = 32L << 20;
+        private int maxPullsPerConnection = 16;
+        private int maxBufferedEventsPerPull = 50_000;
+
+        public Builder maxQueuedBytesPerConnection(long n) {
+            if (n < (1L << 20)) {
+                throw new IllegalArgumentException("maxQueuedBytesPerConnection must be >= 1 MiB (1048576), got " + n);
+            }
+            this.maxQueuedBytesPerConnection = n;
+            return this;
+        }
+
+        public Builder maxPullsPerConnection(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxPullsPerConnection must be >= 1, got " + n);
+            }
+            this.maxPullsPerConnection = n;
+            return this;
+        }
+
+        public Builder maxBufferedEventsPerPull(int n) {
+            if (n < 100) {
+                throw new IllegalArgumentException("maxBufferedEventsPerPull must be >= 100, got " + n);
+            }
+            this.maxBufferedEventsPerPull = n;
+            return this;
+        }
 
         /** A client whose socket does not take one frame within this time is shed (closed); at least 100 ms. */
         public Builder sendTimeout(java.time.Duration d) {

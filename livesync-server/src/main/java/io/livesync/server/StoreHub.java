@@ -41,6 +41,14 @@ final class StoreHub {
         /** Blocks the catch-up until the client can take another page (flow control); default: never blocks. */
         default void awaitCatchUpWindow() {}
 
+        /** Whether the pull's client is gone (its socket closed, or it interrupted the pull): the catch-up stops. */
+        default boolean cancelled() {
+            return false;
+        }
+
+        /** Sheds the client (closes its socket); called outside any lock when the pull exceeded a bound. */
+        default void shed(String reason) {}
+
         void failed(WireError error);
 
         void ended();
@@ -65,6 +73,7 @@ final class StoreHub {
     private final ServerLog log;
     private final int pageSize;
     private final int maxSubscribersPerStore;
+    private volatile int maxBufferedEventsPerPull = 50_000;
     private final ConcurrentHashMap<String, StoreState> stores = new ConcurrentHashMap<>();
     private volatile java.util.function.Consumer<String> onRemoteReset = storeId -> {};
     /** Test hook: how long new pulls wait before their catch-up (0 = none). */
@@ -95,6 +104,10 @@ final class StoreHub {
         private boolean catchingUp = true;
         /** The highest seq this pull was given (guarded by the store's lock once live). */
         private long deliveredUpTo;
+        /** Events in {@code buffered} (guarded by the store's lock). */
+        private int bufferedEvents;
+        /** Set (under the lock) when the buffer overflowed: the pull was cancelled and its client must be shed. */
+        private volatile boolean overflowed;
         private volatile boolean cancelled;
 
         /** The store state this pull was registered with (a reset replaces the state, not the pull's). */
@@ -145,6 +158,11 @@ final class StoreHub {
                         "announcements of other instances are lost until LISTEN is back; then every store catches up");
             }
         });
+    }
+
+    /** Live events a pull may buffer during its catch-up; beyond, the pull is cancelled and its client shed. */
+    void maxBufferedEventsPerPull(int n) {
+        this.maxBufferedEventsPerPull = n;
     }
 
     /** Called with a store id when a reset done through another instance is detected (the server closes its sockets). */
@@ -254,7 +272,14 @@ final class StoreHub {
                 continue;
             }
             if (sub.catchingUp) {
+                if (sub.bufferedEvents + events.size() > maxBufferedEventsPerPull) {
+                    sub.overflowed = true; // shed by the pull's own thread, outside this lock
+                    sub.buffered.clear();
+                    sub.cancel(st);
+                    continue;
+                }
                 sub.buffered.add(events);
+                sub.bufferedEvents += events.size();
                 catchingUp++;
             } else {
                 deliver(sub, events, st.backendId);
@@ -430,8 +455,11 @@ final class StoreHub {
         }
         long from = cursor;
         boolean sentAny = false;
-        while (from < upTo && !sub.cancelled) {
+        while (from < upTo && !sub.cancelled && !sink.cancelled()) {
             sink.awaitCatchUpWindow();
+            if (sub.cancelled || sink.cancelled()) {
+                break;
+            }
             List<Event> page = store.read(storeId, from, upTo, pageSize);
             if (page.isEmpty()) {
                 break;
@@ -441,6 +469,16 @@ final class StoreHub {
             sink.page(new PullResponse(page, remaining == 0 ? PageInfo.NO_MORE : new PageInfo.MoreKnown(remaining),
                     st.backendId));
             sentAny = true;
+        }
+        if (sub.overflowed) {
+            log.write("WARN", "pull-buffer-overflow", "store", storeId, "max", maxBufferedEventsPerPull);
+            sink.shed("pull-buffer-overflow: more than " + maxBufferedEventsPerPull
+                    + " live events arrived during one catch-up");
+            return sub;
+        }
+        if (sink.cancelled()) {
+            sub.cancel();
+            return sub; // the client is gone: nothing more to send
         }
         if (!sentAny && !sub.cancelled) {
             sink.page(new PullResponse(List.of(), PageInfo.NO_MORE, st.backendId)); // always at least one page

@@ -59,7 +59,8 @@ public final class SyncServer implements AutoCloseable {
                 : new SqliteEventStore(config.dataDir(), config.durability());
         this.metrics.eventsStored(store::eventCount);
         this.hub = new StoreHub(store, metrics, log, 100, config.maxLiveSubscribersPerStore());
-        hub.onRemoteReset(this::dropConnections); // a reset through another instance: clients reconnect and see it
+        hub.onRemoteReset(this::dropConnections);
+        hub.maxBufferedEventsPerPull(config.maxBufferedEventsPerPull()); // a reset through another instance: clients reconnect and see it
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("livesync-http");
         this.jetty = new Server(threads);

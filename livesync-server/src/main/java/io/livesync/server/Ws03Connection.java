@@ -79,6 +79,16 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
 
             @Override
             public void ended() {}
+
+            @Override
+            public boolean cancelled() {
+                return closed.get();
+            }
+
+            @Override
+            public void shed(String reason) {
+                Ws03Connection.this.shed(reason);
+            }
         };
         try {
             StoreHub.Subscription sub = server.hub().subscribe(storeId, server.hub().head(storeId), null, true, sink,
@@ -124,7 +134,11 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
         String tag = frame.path("_tag").asText();
         String requestId = frame.path("requestId").asText("");
         switch (tag) {
-            case "WSMessage.Ping" -> outbound.urgent(PONG);
+            case "WSMessage.Ping" -> {
+                if (withinQueueBounds()) {
+                    outbound.urgent(PONG);
+                }
+            }
             case "WSMessage.PullReq" -> Thread.ofVirtual().name("livesync-pull-03")
                     .start(() -> pull(requestId, frame.path("cursor").isIntegralNumber() ? frame.get("cursor").asLong() : 0));
             case "WSMessage.PushReq" -> Thread.ofVirtual().name("livesync-push-03").start(() -> push(requestId, frame));
@@ -151,6 +165,16 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
 
             @Override
             public void ended() {}
+
+            @Override
+            public boolean cancelled() {
+                return closed.get();
+            }
+
+            @Override
+            public void shed(String reason) {
+                Ws03Connection.this.shed(reason);
+            }
         };
         try {
             StoreHub.Subscription previous = live;
@@ -268,9 +292,22 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
     }
 
     private void send(String text) {
-        if (!closed.get()) {
+        if (!closed.get() && withinQueueBounds()) {
             outbound.send(text);
         }
+    }
+
+    /** Whether one more frame may be queued; if not, the client is shed (same bounds as the 0.4 protocol). */
+    private boolean withinQueueBounds() {
+        if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
+            shed("slow-consumer: more than " + server.config().maxQueuedFramesPerConnection() + " frames queued");
+            return false;
+        }
+        if (outbound.queuedChars() >= server.config().maxQueuedBytesPerConnection()) {
+            shed("slow-consumer: more than " + server.config().maxQueuedBytesPerConnection() + " bytes queued");
+            return false;
+        }
+        return true;
     }
 
     @Override

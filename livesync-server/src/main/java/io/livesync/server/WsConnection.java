@@ -25,7 +25,9 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  *       the outbound queue, so neither storage nor broadcasts can delay it (LIVESTORE-WS-PROTOCOL §5 pitfall 1).</li>
  *   <li>Pushes and pulls run on their own virtual threads.</li>
  *   <li>One writer virtual thread sends queued frames one at a time. A client whose queue exceeds
- *       {@code maxQueuedFramesPerConnection} is shed by closing its socket; a live pull is never ended or failed.</li>
+ *       {@code maxQueuedFramesPerConnection} frames or {@code maxQueuedBytesPerConnection} chars, that does not take a
+ *       frame within the send timeout, runs more than {@code maxPullsPerConnection} pulls or overflows a pull's
+ *       buffer is shed by cutting its socket (logged, counted); a live pull is never ended or failed.</li>
  * </ul>
  */
 public final class WsConnection implements Session.Listener.AutoDemanding, ServerConnection {
@@ -76,11 +78,11 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
             }
         }
 
-        /** Waits while the window is full; gives up after 5 s per page so a client that never acks is not wedged. */
-        boolean awaitWindow() throws InterruptedException {
+        /** Waits while the window is full; false when no Ack came within {@code timeout} (the client is shed). */
+        boolean awaitWindow(java.time.Duration timeout) throws InterruptedException {
             lock.lock();
             try {
-                long nanos = TimeUnit.SECONDS.toNanos(5);
+                long nanos = timeout.toNanos();
                 while (unacked >= CATCH_UP_WINDOW && !cancelled) {
                     if (nanos <= 0) {
                         return false;
@@ -135,7 +137,11 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
             return;
         }
         switch (frame) {
-            case WireFrames.Ping ping -> outbound.urgent(pongText);
+            case WireFrames.Ping ping -> {
+                if (withinQueueBounds()) {
+                    outbound.urgent(pongText);
+                }
+            }
             case WireFrames.Ack ack -> {
                 PullHandle handle = pulls.get(ack.requestId());
                 if (handle != null) {
@@ -229,6 +235,10 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
             exit(pull.id(), refusal);
             return;
         }
+        if (pulls.size() >= server.config().maxPullsPerConnection()) {
+            shed("too-many-pulls: more than " + server.config().maxPullsPerConnection() + " pulls on one socket");
+            return;
+        }
         PullHandle handle = new PullHandle();
         pulls.put(pull.id(), handle);
         StoreHub.Sink sink = new StoreHub.Sink() {
@@ -243,14 +253,24 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
             @Override
             public void awaitCatchUpWindow() {
                 try {
-                    if (!handle.awaitWindow()) {
-                        server.log().write("WARN", "catch-up-ack-timeout", "store", storeId, "remote", remote,
-                                "requestId", pull.id(), "message", "no Ack for 5 s; sending the next page anyway");
+                    if (!handle.awaitWindow(server.config().sendTimeout())) {
+                        shed("catch-up-ack-timeout: no Ack of pull " + pull.id() + " within "
+                                + server.config().sendTimeout().toMillis() + " ms");
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     handle.cancel();
                 }
+            }
+
+            @Override
+            public boolean cancelled() {
+                return handle.cancelled || closed.get();
+            }
+
+            @Override
+            public void shed(String reason) {
+                WsConnection.this.shed(reason);
             }
 
             @Override
@@ -328,11 +348,9 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
         if (closed.get()) {
             return;
         }
-        if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
-            shed("slow-consumer: more than " + server.config().maxQueuedFramesPerConnection() + " frames queued");
-            return;
+        if (withinQueueBounds()) {
+            outbound.send(text);
         }
-        outbound.send(text);
     }
 
     @Override
@@ -345,6 +363,19 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         return outbound.awaitFinished(timeout, unit)
                 && closeWritten.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether one more frame may be queued; if not, the client is shed (a slow or flooding client). */
+    private boolean withinQueueBounds() {
+        if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
+            shed("slow-consumer: more than " + server.config().maxQueuedFramesPerConnection() + " frames queued");
+            return false;
+        }
+        if (outbound.queuedChars() >= server.config().maxQueuedBytesPerConnection()) {
+            shed("slow-consumer: more than " + server.config().maxQueuedBytesPerConnection() + " bytes queued");
+            return false;
+        }
+        return true;
     }
 
     /** Closes the socket (the client reconnects and re-pulls with its cursor). */

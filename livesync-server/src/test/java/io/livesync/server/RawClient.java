@@ -184,7 +184,12 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
 
     static HttpResponse<String> httpPush(HttpClient http, SyncServer server, String storeId, String token, String body)
             throws Exception {
-        return http.send(HttpRequest.newBuilder(server.httpUri().resolve("/sync/" + storeId + "/push"))
+        return httpPush(http, server.httpUri(), storeId, token, body);
+    }
+
+    static HttpResponse<String> httpPush(HttpClient http, URI base, String storeId, String token, String body)
+            throws Exception {
+        return http.send(HttpRequest.newBuilder(base.resolve("/sync/" + storeId + "/push"))
                 .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }

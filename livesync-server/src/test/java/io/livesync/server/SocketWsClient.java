@@ -33,15 +33,19 @@ final class SocketWsClient implements AutoCloseable {
 
     /** Upgrades {@code path} (with query) on the server; {@code receiveBuffer} sets SO_RCVBUF (small = backs up fast). */
     static SocketWsClient connect(SyncServer server, String pathAndQuery, int receiveBuffer) throws IOException {
+        return connect(server.config().host(), server.port(), pathAndQuery, receiveBuffer);
+    }
+
+    static SocketWsClient connect(String host, int port, String pathAndQuery, int receiveBuffer) throws IOException {
         Socket s = new Socket();
         if (receiveBuffer > 0) {
             s.setReceiveBufferSize(receiveBuffer);
         }
-        s.connect(new java.net.InetSocketAddress(server.config().host(), server.port()), 10_000);
+        s.connect(new java.net.InetSocketAddress(host, port), 10_000);
         s.setSoTimeout(30_000);
         SocketWsClient c = new SocketWsClient(s);
         String key = Base64.getEncoder().encodeToString("livesync-test-key".getBytes(StandardCharsets.US_ASCII));
-        c.out.write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + server.config().host() + ":" + server.port()
+        c.out.write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + host + ":" + port
                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key
                 + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         c.out.flush();
