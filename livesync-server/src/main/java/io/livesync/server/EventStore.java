@@ -14,7 +14,16 @@ public interface EventStore extends AutoCloseable {
     StoreMeta meta(String storeId);
 
     /** Checks and appends a batch; all events get {@code createdAt} as their metadata. */
-    AppendOutcome append(String storeId, List<Event> batch, String createdAt);
+    default AppendOutcome append(String storeId, List<Event> batch, String createdAt) {
+        return append(storeId, batch, createdAt, null);
+    }
+
+    /**
+     * Checks and appends a batch, in the same atomic step refusing it when the store's backend id is not
+     * {@code expectedBackendId} (null: no check). With several instances this is the authority: an instance's cached
+     * backend id can lag behind a reset done through another one.
+     */
+    AppendOutcome append(String storeId, List<Event> batch, String createdAt, String expectedBackendId);
 
     /** Events with {@code after < seq <= upTo}, ascending, at most {@code limit}, with their metadata. */
     List<Event> read(String storeId, long after, long upTo, int limit);
@@ -43,6 +52,9 @@ public interface EventStore extends AutoCloseable {
         record ServerAhead(long head, long providedParent) implements AppendOutcome {}
 
         record Invalid(String problem) implements AppendOutcome {}
+
+        /** The store's backend id is {@code actual}, not the one the pusher holds (the store was reset). */
+        record BackendIdMismatch(String actual) implements AppendOutcome {}
     }
 
     /**

@@ -106,11 +106,15 @@ public final class PostgresEventStore implements EventStore {
     }
 
     @Override
-    public AppendOutcome append(String storeId, List<Event> batch, String createdAt) {
+    public AppendOutcome append(String storeId, List<Event> batch, String createdAt, String expectedBackendId) {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
                 StoreMeta meta = ensureStore(c, storeId, true); // the row lock serializes all instances
+                if (expectedBackendId != null && !expectedBackendId.equals(meta.backendId())) {
+                    c.rollback();
+                    return new AppendOutcome.BackendIdMismatch(meta.backendId());
+                }
                 AppendOutcome outcome = switch (Arbitration.check(meta.head(), batch)) {
                     case Arbitration.Verdict.ServerAhead a -> new AppendOutcome.ServerAhead(a.head(), a.providedParent());
                     case Arbitration.Verdict.Invalid i -> new AppendOutcome.Invalid(i.problem());

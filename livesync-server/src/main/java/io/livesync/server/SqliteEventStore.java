@@ -130,10 +130,13 @@ public final class SqliteEventStore implements EventStore {
     }
 
     @Override
-    public AppendOutcome append(String storeId, List<Event> batch, String createdAt) {
+    public AppendOutcome append(String storeId, List<Event> batch, String createdAt, String expectedBackendId) {
         writeLock.lock();
         try {
             StoreMeta meta = metaLocked(storeId);
+            if (expectedBackendId != null && !expectedBackendId.equals(meta.backendId())) {
+                return new AppendOutcome.BackendIdMismatch(meta.backendId());
+            }
             switch (Arbitration.check(meta.head(), batch)) {
                 case Arbitration.Verdict.ServerAhead ahead -> {
                     return new AppendOutcome.ServerAhead(ahead.head(), ahead.providedParent());

@@ -209,10 +209,11 @@ final class StoreHub {
         if (batch.isEmpty()) {
             return new PushResult.Accepted(st.publishedHead);
         }
+        String staleCache = null;
         st.lock.lock();
         try {
             String createdAt = Instant.now().toString();
-            return switch (store.append(storeId, batch, createdAt)) {
+            return switch (store.append(storeId, batch, createdAt, backendId)) {
                 case EventStore.AppendOutcome.Accepted accepted -> {
                     List<Event> stored = new ArrayList<>(batch.size());
                     for (Event e : batch) {
@@ -231,9 +232,17 @@ final class StoreHub {
                 }
                 case EventStore.AppendOutcome.Invalid invalid -> new PushResult.Rejected(
                         WireCodec.typedError(WireErrorCode.INVALID_BATCH, invalid.problem()), "invalid-batch");
+                case EventStore.AppendOutcome.BackendIdMismatch mismatch -> {
+                    staleCache = mismatch.actual(); // reset through another instance, not yet announced here
+                    yield new PushResult.Rejected(new BackendIdMismatchError(mismatch.actual(), backendId),
+                            "backend-id-mismatch");
+                }
             };
         } finally {
             st.lock.unlock();
+            if (staleCache != null) {
+                remoteReset(storeId, st, staleCache); // closes sockets: outside the lock
+            }
         }
     }
 

@@ -152,4 +152,17 @@ class PostgresPublicationExactAcrossInstancesTest {
                         + a.hub().backendId("s") + "\"}");
         assertThat(pushB.statusCode()).as(pushB.body()).isEqualTo(200);
     }
+
+    @Test
+    void aPushThroughBWithTheBackendIdOfBeforeAResetThroughAIsRefusedEvenBeforeBHearsOfIt() throws Exception {
+        String old = b.hub().backendId("s"); // B follows s and caches its backend id
+        cutListenOfB(); // B will not hear of the reset for a while
+        String fresh = a.resetStore("s");
+        HttpResponse<String> r = RawClient.httpPush(http, b, "s", "secret", "{\"batch\":["
+                + RawClient.EVENT.formatted(1, "stale", 1, 0) + "],\"backendId\":\"" + old + "\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(409);
+        assertThat(r.body()).contains("BackendIdMismatchError").contains(fresh);
+        assertThat(a.eventStore().meta("s").head()).as("nothing stored under the new backend id").isZero();
+        assertThat(b.hub().backendId("s")).as("B learned of the reset").isEqualTo(fresh);
+    }
 }
