@@ -50,6 +50,10 @@ final class ServerBenchmark implements Callable<Integer> {
     @Option(names = "--backfill", defaultValue = "1000000", description = "events for the backfill case (default ${DEFAULT-VALUE}; 0 = skip)")
     int backfill;
 
+    @Option(names = "--durability", defaultValue = "full", description = "SQLite server durability: full (default, "
+            + "fsync before every ack) or normal (synchronous=NORMAL); run both to see the cost")
+    String durability;
+
     @Option(names = "--seconds", defaultValue = "3", description = "measuring time per push case (default ${DEFAULT-VALUE})")
     int seconds;
 
@@ -68,7 +72,9 @@ final class ServerBenchmark implements Callable<Integer> {
         out.printf("raw sqlite-jdbc insert, WAL synchronous=NORMAL, 100 rows/tx: %,.0f rows/s  (target at 100/push: "
                 + ">= %,.0f events/s)%n%n", raw, raw / 2);
         out.printf("%-12s %-9s %-14s %14s %12s%n", "store", "clients", "events/push", "events/s", "pushes/s");
-        runPushCases("sqlite", ServerConfig.builder().dataDir(dir.resolve("data")), out);
+        io.livesync.server.Durability mode = io.livesync.server.Durability.parse(durability);
+        runPushCases("sqlite-" + mode.name().toLowerCase(java.util.Locale.ROOT),
+                ServerConfig.builder().dataDir(dir.resolve("data")).durability(mode), out);
         if (postgres != null) {
             runPushCases("postgresql", ServerConfig.builder().postgres(postgres, "bench_" + UUID.randomUUID()
                     .toString().replace("-", "").substring(0, 8)), out);

@@ -27,6 +27,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "livesync-data", description = "folder of the SQLite event store (default ${DEFAULT-VALUE})")
     Path data;
 
+    @Option(names = "--durability", defaultValue = "full", description = "SQLite only. full (default): the WAL is "
+            + "fsynced before every push is acked, so an acked push survives an OS crash or power loss. normal: "
+            + "synchronous=NORMAL, faster (see docs/benchmarks.md) but acked pushes can be lost on an OS crash or "
+            + "power loss (never on a server crash)")
+    String durability;
+
     @Option(names = "--postgres", description = "PostgreSQL JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres")
     String postgres;
 
@@ -60,11 +66,29 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-live-subscribers", defaultValue = "1000", description = "live pulls per store (default ${DEFAULT-VALUE})")
     int maxLiveSubscribers;
 
+    @Option(names = "--max-queued-bytes", defaultValue = "33554432", description = "outbound bytes one socket may have "
+            + "queued before it is shed (default ${DEFAULT-VALUE}; at least 1 MiB)")
+    long maxQueuedBytes;
+
+    @Option(names = "--max-pulls-per-connection", defaultValue = "16", description = "pulls one socket may run at once; "
+            + "one more sheds it (default ${DEFAULT-VALUE})")
+    int maxPullsPerConnection;
+
+    @Option(names = "--max-buffered-events-per-pull", defaultValue = "50000", description = "live events one pull may "
+            + "buffer during its catch-up; more sheds its socket (default ${DEFAULT-VALUE}; at least 100)")
+    int maxBufferedEventsPerPull;
+
+    @Option(names = "--send-timeout-ms", defaultValue = "30000", description = "a client whose socket does not take "
+            + "one frame within this time is shed: cut, logged and counted (default ${DEFAULT-VALUE}; at least 100)")
+    long sendTimeoutMs;
+
     @Option(names = "--fault", description = "error-after-store[:N] | lost-ack-close[:N] | blackhole[:N]: inject a fault "
             + "on the Nth accepted push of each store (default the first); see docs/testing-with-faults.md")
     String fault;
 
-    @Option(names = "--test-hooks", description = "enable POST /test/{storeId}/append-foreign (the rebase probe); never in production")
+    @Option(names = "--test-hooks", description = "enable POST /test/{storeId}/append-foreign (the rebase probe) and "
+            + "POST /test/{storeId}/reset (wipes the store, new backend id), each with the store's bearer token; never "
+            + "in production")
     boolean testHooks;
 
     @CommandLine.Spec
@@ -81,6 +105,9 @@ final class ServerCommand implements Callable<Integer> {
                     .postgres(postgres, postgresSchema).tokens(tokenMap).insecureNoAuth(insecureNoAuth)
                     .limits(new WireLimits(maxFrameBytes, maxEventsPerPush, maxEventBytes, maxJsonDepth))
                     .maxLiveSubscribersPerStore(maxLiveSubscribers).logFile(log).nodeId(nodeId).testHooks(testHooks)
+                    .durability(io.livesync.server.Durability.parse(durability))
+                    .sendTimeout(java.time.Duration.ofMillis(sendTimeoutMs)).maxQueuedBytesPerConnection(maxQueuedBytes)
+                    .maxPullsPerConnection(maxPullsPerConnection).maxBufferedEventsPerPull(maxBufferedEventsPerPull)
                     .build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

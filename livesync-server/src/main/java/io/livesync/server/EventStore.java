@@ -14,7 +14,16 @@ public interface EventStore extends AutoCloseable {
     StoreMeta meta(String storeId);
 
     /** Checks and appends a batch; all events get {@code createdAt} as their metadata. */
-    AppendOutcome append(String storeId, List<Event> batch, String createdAt);
+    default AppendOutcome append(String storeId, List<Event> batch, String createdAt) {
+        return append(storeId, batch, createdAt, null);
+    }
+
+    /**
+     * Checks and appends a batch, in the same atomic step refusing it when the store's backend id is not
+     * {@code expectedBackendId} (null: no check). With several instances this is the authority: an instance's cached
+     * backend id can lag behind a reset done through another one.
+     */
+    AppendOutcome append(String storeId, List<Event> batch, String createdAt, String expectedBackendId);
 
     /** Events with {@code after < seq <= upTo}, ascending, at most {@code limit}, with their metadata. */
     List<Event> read(String storeId, long after, long upTo, int limit);
@@ -43,10 +52,24 @@ public interface EventStore extends AutoCloseable {
         record ServerAhead(long head, long providedParent) implements AppendOutcome {}
 
         record Invalid(String problem) implements AppendOutcome {}
+
+        /** The store's backend id is {@code actual}, not the one the pusher holds (the store was reset). */
+        record BackendIdMismatch(String actual) implements AppendOutcome {}
     }
 
-    /** Called when another instance advanced a store's head. */
+    /**
+     * Hears what other server instances did to the stores of a shared database (PostgreSQL). Announcements can be
+     * missed while the listening connection is down, so after every (re)connection {@link #resync} is called and the
+     * listener must catch up every store it follows from the stored head.
+     */
     interface RemoteAdvanceListener {
-        void advanced(String storeId, long head);
+        /** A store's head is now {@code head} under backend id {@code backendId} (a new id: the store was reset). */
+        void advanced(String storeId, long head, String backendId);
+
+        /** The listening connection is (again) up: announcements made while it was down were lost. */
+        default void resync() {}
+
+        /** The listening connection failed; announcements are lost until {@link #resync}. */
+        default void lost(String error) {}
     }
 }

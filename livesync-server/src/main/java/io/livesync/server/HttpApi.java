@@ -50,8 +50,11 @@ final class HttpApi extends Handler.Abstract {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
         if (path.equals("/health") && method.equals("GET")) {
-            ObjectNode body = JSON.createObjectNode().put("status", server.isStopping() ? "stopping" : "ok")
-                    .put("store", server.eventStore().describe());
+            // status only for anyone; the store's location (file path, JDBC URL) only with the default (*) token
+            ObjectNode body = JSON.createObjectNode().put("status", server.isStopping() ? "stopping" : "ok");
+            if (server.authorizedDefaultBearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                body.put("store", server.eventStore().describe());
+            }
             reply(response, callback, server.isStopping() ? 503 : 200, body);
             return;
         }
@@ -62,7 +65,18 @@ final class HttpApi extends Handler.Abstract {
             return;
         }
         String[] parts = path.split("/");
-        if (parts.length == 4 && parts[1].equals("test") && method.equals("POST") && server.config().testHooks()) {
+        if (parts.length == 4 && parts[1].equals("test") && method.equals("POST") && server.config().testHooks()
+                && (parts[3].equals("append-foreign") || parts[3].equals("reset"))) {
+            if (!SyncServer.STORE_ID.matcher(parts[2]).matches()) {
+                reply(response, callback, 400, error("bad-store-id", "store ids match [A-Za-z0-9_-]{1,128}"));
+                return;
+            }
+            if (!server.authorizedBearer(parts[2], request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                server.log().write("WARN", "auth-refused", "store", parts[2], "where", "test hook " + parts[3]);
+                server.metrics().authFailures.increment();
+                reply(response, callback, 401, error("unauthorized", "test hooks need the store's bearer token"));
+                return;
+            }
             if (parts[3].equals("append-foreign")) {
                 long head = server.appendForeignEvent(parts[2]);
                 reply(response, callback, 200, JSON.createObjectNode().put("ok", head > 0).put("head", head));
@@ -111,7 +125,13 @@ final class HttpApi extends Handler.Abstract {
         }
         String body;
         try {
-            body = Content.Source.asString(request, StandardCharsets.UTF_8);
+            body = readBounded(request, max);
+        } catch (BodyTooLarge e) {
+            server.metrics().protocolError("frame-too-large");
+            server.log().write("WARN", "http-body-too-large", "store", storeId, "max", max);
+            reply(response, callback, 413, error("frame-too-large", "the body is over the limit of " + max
+                    + " bytes (maxFrameBytes); reading stopped there"));
+            return;
         } catch (Exception e) {
             reply(response, callback, 400, error("malformed-frame", "cannot read the body: " + e.getMessage()));
             return;
@@ -130,7 +150,7 @@ final class HttpApi extends Handler.Abstract {
                         + server.config().limits().maxEventsPerPush() + " (maxEventsPerPush)", null);
             }
             for (int i = 0; i < events.size(); i++) {
-                batch.add(server.codec().eventFromWire(events.get(i), null, "batch[" + i + "]", null));
+                batch.add(server.codec().pushedEventFromWire(events.get(i), "batch[" + i + "]", null));
             }
             JsonNode id = root.get("backendId");
             backendId = id == null || id.isNull() ? null : id.asText();
@@ -185,7 +205,35 @@ final class HttpApi extends Handler.Abstract {
             ObjectNode body = WireCodec.error(e.error);
             body.put("code", "backend-id-mismatch");
             reply(response, callback, 409, body);
+        } catch (StoreHub.CursorAheadException e) {
+            reply(response, callback, 409, error(WireErrorCode.CURSOR_AHEAD.wireName(), e.getMessage()));
         }
+    }
+
+    /** A body with no declared length (chunked) that grew over the limit while it was read. */
+    private static final class BodyTooLarge extends Exception {
+        BodyTooLarge() {
+            super("body too large", null, false, false);
+        }
+    }
+
+    /**
+     * Reads the body as UTF-8, at most {@code max} bytes: a chunked body is checked while it is read, so no more than
+     * {@code max + 1} bytes are ever held, whatever the client sends.
+     */
+    private static String readBounded(Request request, int max) throws java.io.IOException, BodyTooLarge {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.min(max, 64 * 1024));
+        byte[] buf = new byte[16 * 1024];
+        try (java.io.InputStream in = Content.Source.asInputStream(request)) {
+            int n;
+            while ((n = in.read(buf)) != -1) {
+                if (out.size() + n > max) {
+                    throw new BodyTooLarge();
+                }
+                out.write(buf, 0, n);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private static ObjectNode error(String code, String message) {

@@ -20,18 +20,29 @@ final class OutboundFrames {
 
     private final LinkedBlockingDeque<String> queue = new LinkedBlockingDeque<>();
     private final BiConsumer<Integer, String> close;
+    private final java.util.function.Consumer<String> shed;
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    /** Chars of the frames queued and not yet handed to the socket (what a slow reader costs the heap). */
+    private final java.util.concurrent.atomic.AtomicLong queuedChars = new java.util.concurrent.atomic.AtomicLong();
     private volatile String closeReason = "closed";
+    private volatile int closeStatus = StatusCode.SERVER_ERROR;
 
-    /** @param close closes the socket (status, reason); called by the writer on a queued close or a failed send */
-    OutboundFrames(BiConsumer<Integer, String> close) {
+    /**
+     * @param close closes the socket (status, reason); called by the writer on a queued close or a failed send
+     * @param shed sheds the client (reason); called when one frame is not written within the send timeout
+     */
+    OutboundFrames(BiConsumer<Integer, String> close, java.util.function.Consumer<String> shed) {
         this.close = close;
+        this.shed = shed;
     }
 
     void send(String frame) {
+        queuedChars.addAndGet(frame.length());
         queue.addLast(frame);
     }
 
     void urgent(String frame) {
+        queuedChars.addAndGet(frame.length());
         queue.addFirst(frame);
     }
 
@@ -39,13 +50,33 @@ final class OutboundFrames {
         return queue.size();
     }
 
+    /** Chars queued (about the bytes of an ASCII frame). */
+    long queuedChars() {
+        return queuedChars.get();
+    }
+
     void closeAfterFlush(String reason) {
+        closeAfterFlush(StatusCode.SERVER_ERROR, reason);
+    }
+
+    /** Closes the socket with {@code status} once every frame queued before this call is written. */
+    void closeAfterFlush(int status, String reason) {
+        closeStatus = status;
         closeReason = reason;
         queue.addLast(CLOSE_AFTER_FLUSH);
     }
 
-    /** Starts the writer; it stops when {@code stopped} says so or the socket fails. */
-    void start(String threadName, Session session, java.util.function.BooleanSupplier stopped) {
+    /** Waits until the writer has stopped (flushed and closed, or failed); false if it has not within the time. */
+    boolean awaitFinished(long timeout, TimeUnit unit) throws InterruptedException {
+        return finished.await(timeout, unit);
+    }
+
+    /**
+     * Starts the writer; it stops when {@code stopped} says so or the socket fails. A frame not written within
+     * {@code sendTimeout} (a client that does not read) sheds the client.
+     */
+    void start(String threadName, Session session, java.util.function.BooleanSupplier stopped,
+            java.time.Duration sendTimeout) {
         Thread.ofVirtual().name(threadName).start(() -> {
             try {
                 while (!stopped.getAsBoolean()) {
@@ -53,18 +84,23 @@ final class OutboundFrames {
                     if (text == null) {
                         continue;
                     }
+                    queuedChars.addAndGet(-text.length());
                     if (text == CLOSE_AFTER_FLUSH) {
-                        close.accept(StatusCode.SERVER_ERROR, closeReason);
+                        close.accept(closeStatus, closeReason);
                         return;
                     }
                     CompletableFuture<Void> sent = new CompletableFuture<>();
                     session.sendText(text, Callback.from(() -> sent.complete(null), sent::completeExceptionally));
-                    sent.get(30, TimeUnit.SECONDS);
+                    sent.get(sendTimeout.toNanos(), TimeUnit.NANOSECONDS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.TimeoutException e) {
+                shed.accept("send-timeout: a frame was not written within " + sendTimeout.toMillis() + " ms");
             } catch (Exception e) {
                 close.accept(StatusCode.SERVER_ERROR, "send-failed");
+            } finally {
+                finished.countDown();
             }
         });
     }

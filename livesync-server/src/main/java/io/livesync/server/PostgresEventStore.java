@@ -37,14 +37,24 @@ public final class PostgresEventStore implements EventStore {
     private final HikariDataSource pool;
     private final List<RemoteAdvanceListener> listeners = new CopyOnWriteArrayList<>();
     private final Thread listenerThread;
+    private final String instance;
     private volatile boolean closed;
 
     public PostgresEventStore(String jdbcUrl, String schema) {
+        this(jdbcUrl, schema, "server");
+    }
+
+    /**
+     * @param instance this server instance's name: the LISTEN connection's {@code application_name} is
+     *     {@code livesync-listen-<instance>}, so an operator can find it in {@code pg_stat_activity}
+     */
+    public PostgresEventStore(String jdbcUrl, String schema, String instance) {
         if (!SCHEMA.matcher(schema).matches()) {
             throw new IllegalArgumentException("postgres schema must match [a-z_][a-z0-9_]{0,40}, got \"" + schema + "\"");
         }
         this.url = jdbcUrl;
         this.schema = schema;
+        this.instance = instance.replaceAll("[^A-Za-z0-9_.-]", "_");
         this.channel = "livesync_" + schema;
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
@@ -96,11 +106,15 @@ public final class PostgresEventStore implements EventStore {
     }
 
     @Override
-    public AppendOutcome append(String storeId, List<Event> batch, String createdAt) {
+    public AppendOutcome append(String storeId, List<Event> batch, String createdAt, String expectedBackendId) {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
                 StoreMeta meta = ensureStore(c, storeId, true); // the row lock serializes all instances
+                if (expectedBackendId != null && !expectedBackendId.equals(meta.backendId())) {
+                    c.rollback();
+                    return new AppendOutcome.BackendIdMismatch(meta.backendId());
+                }
                 AppendOutcome outcome = switch (Arbitration.check(meta.head(), batch)) {
                     case Arbitration.Verdict.ServerAhead a -> new AppendOutcome.ServerAhead(a.head(), a.providedParent());
                     case Arbitration.Verdict.Invalid i -> new AppendOutcome.Invalid(i.problem());
@@ -114,7 +128,7 @@ public final class PostgresEventStore implements EventStore {
                                 head.setString(2, storeId);
                                 head.executeUpdate();
                                 notify.setString(1, channel);
-                                notify.setString(2, accept.newHead() + " " + storeId);
+                                notify.setString(2, announcement(storeId, accept.newHead(), meta.backendId()));
                                 notify.executeQuery().close();
                             }
                         }
@@ -130,6 +144,11 @@ public final class PostgresEventStore implements EventStore {
         } catch (SQLException e) {
             throw new IllegalStateException("append to " + storeId + " failed, nothing stored: " + e.getMessage(), e);
         }
+    }
+
+    /** The NOTIFY payload: {@code "<head> <storeId> <backendId>"} (store ids and backend ids have no spaces). */
+    private static String announcement(String storeId, long head, String backendId) {
+        return head + " " + storeId + " " + backendId;
     }
 
     private static void insert(Connection c, String storeId, List<Event> batch, String createdAt) throws SQLException {
@@ -166,6 +185,11 @@ public final class PostgresEventStore implements EventStore {
                 up.setString(1, storeId);
                 up.setString(2, fresh.backendId());
                 up.executeUpdate();
+                try (PreparedStatement notify = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+                    notify.setString(1, channel); // every instance learns of the new backend id and head 0
+                    notify.setString(2, announcement(storeId, 0, fresh.backendId()));
+                    notify.executeQuery().close();
+                }
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
@@ -208,11 +232,19 @@ public final class PostgresEventStore implements EventStore {
         listeners.add(listener);
     }
 
-    /** LISTENs on a dedicated connection; reconnects after failures (logged), so announcements resume. */
+    /**
+     * LISTENs on a dedicated connection; reconnects after failures. Announcements made while it is down are lost, so
+     * after every successful LISTEN the listeners are told to {@link RemoteAdvanceListener#resync resync}.
+     */
     private void listen() {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("ApplicationName", "livesync-listen-" + instance);
         while (!closed) {
-            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(url, props); Statement st = c.createStatement()) {
                 st.execute("LISTEN " + channel);
+                for (RemoteAdvanceListener listener : listeners) {
+                    listener.resync(); // after LISTEN: whatever is appended from now on is announced
+                }
                 PGConnection pg = c.unwrap(PGConnection.class);
                 while (!closed) {
                     PGNotification[] notifications = pg.getNotifications(500);
@@ -220,18 +252,21 @@ public final class PostgresEventStore implements EventStore {
                         continue;
                     }
                     for (PGNotification n : notifications) {
-                        String payload = n.getParameter();
-                        int space = payload.indexOf(' ');
-                        long head = Long.parseLong(payload.substring(0, space));
-                        String storeId = payload.substring(space + 1);
+                        String[] parts = n.getParameter().split(" ");
+                        if (parts.length != 3) {
+                            continue; // an announcement of an older version: the next resync covers it
+                        }
+                        long head = Long.parseLong(parts[0]);
                         for (RemoteAdvanceListener listener : listeners) {
-                            listener.advanced(storeId, head);
+                            listener.advanced(parts[1], head, parts[2]);
                         }
                     }
                 }
             } catch (SQLException | RuntimeException e) {
                 if (!closed) {
-                    System.err.println("livesync: PostgreSQL LISTEN connection failed, retrying in 1 s: " + e);
+                    for (RemoteAdvanceListener listener : listeners) {
+                        listener.lost(e.toString());
+                    }
                     try {
                         Thread.sleep(1000); // reconnect backoff
                     } catch (InterruptedException ie) {

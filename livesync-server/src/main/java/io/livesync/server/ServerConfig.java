@@ -28,8 +28,18 @@ public final class ServerConfig {
     private final Path logFile;
     private final String nodeId;
     private final boolean testHooks;
+    private final Durability durability;
+    private final java.time.Duration sendTimeout;
+    private final long maxQueuedBytesPerConnection;
+    private final int maxPullsPerConnection;
+    private final int maxBufferedEventsPerPull;
 
     private ServerConfig(Builder b) {
+        this.maxQueuedBytesPerConnection = b.maxQueuedBytesPerConnection;
+        this.maxPullsPerConnection = b.maxPullsPerConnection;
+        this.maxBufferedEventsPerPull = b.maxBufferedEventsPerPull;
+        this.sendTimeout = b.sendTimeout;
+        this.durability = b.durability;
         this.testHooks = b.testHooks;
         this.host = b.host;
         this.port = b.port;
@@ -94,7 +104,35 @@ public final class ServerConfig {
         return nodeId;
     }
 
-    /** Whether the test-only endpoints are on ({@code POST /test/{storeId}/append-foreign}). */
+    /** Outbound text a socket may have queued (chars of its frames) before it is shed (default 32 Mi). */
+    public long maxQueuedBytesPerConnection() {
+        return maxQueuedBytesPerConnection;
+    }
+
+    /** Pulls one socket may run at once; one more sheds it (default 16; LiveStore runs one). */
+    public int maxPullsPerConnection() {
+        return maxPullsPerConnection;
+    }
+
+    /** Live events a pull may buffer while its catch-up runs; more sheds its socket (default 50,000). */
+    public int maxBufferedEventsPerPull() {
+        return maxBufferedEventsPerPull;
+    }
+
+    /** How long one outbound frame may take to be written before the client is shed (default 30 s). */
+    public java.time.Duration sendTimeout() {
+        return sendTimeout;
+    }
+
+    /** When the SQLite store acks a push relative to the disk (default {@link Durability#FULL}). */
+    public Durability durability() {
+        return durability;
+    }
+
+    /**
+     * Whether the test-only endpoints are on: {@code POST /test/{storeId}/append-foreign} and
+     * {@code POST /test/{storeId}/reset}, each with the store's bearer token.
+     */
     public boolean testHooks() {
         return testHooks;
     }
@@ -153,8 +191,55 @@ public final class ServerConfig {
         private Path logFile;
         private String nodeId = "server";
         private boolean testHooks;
+        private Durability durability = Durability.FULL;
+        private boolean durabilitySet;
+        private java.time.Duration sendTimeout = java.time.Duration.ofSeconds(30);
+        private long maxQueuedBytesPerConnection = 32L << 20;
+        private int maxPullsPerConnection = 16;
+        private int maxBufferedEventsPerPull = 50_000;
+
+        public Builder maxQueuedBytesPerConnection(long n) {
+            if (n < (1L << 20)) {
+                throw new IllegalArgumentException("maxQueuedBytesPerConnection must be >= 1 MiB (1048576), got " + n);
+            }
+            this.maxQueuedBytesPerConnection = n;
+            return this;
+        }
+
+        public Builder maxPullsPerConnection(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxPullsPerConnection must be >= 1, got " + n);
+            }
+            this.maxPullsPerConnection = n;
+            return this;
+        }
+
+        public Builder maxBufferedEventsPerPull(int n) {
+            if (n < 100) {
+                throw new IllegalArgumentException("maxBufferedEventsPerPull must be >= 100, got " + n);
+            }
+            this.maxBufferedEventsPerPull = n;
+            return this;
+        }
+
+        /** A client whose socket does not take one frame within this time is shed (closed); at least 100 ms. */
+        public Builder sendTimeout(java.time.Duration d) {
+            Objects.requireNonNull(d, "sendTimeout");
+            if (d.toMillis() < 100) {
+                throw new IllegalArgumentException("sendTimeout must be at least 100 ms, got " + d.toMillis() + " ms");
+            }
+            this.sendTimeout = d;
+            return this;
+        }
 
         private Builder() {}
+
+        /** SQLite only: {@link Durability#FULL} (the default) fsyncs before every ack; NORMAL trades that for speed. */
+        public Builder durability(Durability d) {
+            this.durability = Objects.requireNonNull(d, "durability");
+            this.durabilitySet = true;
+            return this;
+        }
 
         /** Turns on the test-only endpoints (never in production). */
         public Builder testHooks(boolean on) {
@@ -237,6 +322,11 @@ public final class ServerConfig {
         }
 
         public ServerConfig build() {
+            if (durabilitySet && postgresUrl != null && durability != Durability.FULL) {
+                throw new IllegalStateException("--durability " + durability.name().toLowerCase(java.util.Locale.ROOT)
+                        + " applies to the SQLite store only; with --postgres, durability is PostgreSQL's "
+                        + "synchronous_commit setting");
+            }
             if (!insecureNoAuth && tokens.isEmpty()) {
                 throw new IllegalStateException("no store tokens are configured: give --tokens FILE or LIVESYNC_TOKENS "
                         + "(lines storeId=token, *=token for all stores), or --insecure-no-auth for local play");

@@ -24,7 +24,9 @@ import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The embedded default: ONE SQLite file ({@code <data>/livesync-server.db}) with a store column, WAL mode. One writer
+ * The embedded default: ONE SQLite file ({@code <data>/livesync-server.db}) with a store column, WAL mode, and
+ * {@code synchronous=FULL} unless {@link Durability#NORMAL} is asked for (an append returns, and the push is acked,
+ * only after the WAL is on disk). One writer
  * connection (behind a lock, so appends of all stores are serialized, which SQLite requires anyway) and one reader
  * connection for catch-ups, so long backfills do not block pushes. Heads are cached in memory: this process is the
  * only writer of the file.
@@ -42,6 +44,11 @@ public final class SqliteEventStore implements EventStore {
     private long eventCount;
 
     public SqliteEventStore(Path dataDir) {
+        this(dataDir, Durability.FULL);
+    }
+
+    public SqliteEventStore(Path dataDir, Durability durability) {
+        java.util.Objects.requireNonNull(durability, "durability");
         try {
             Files.createDirectories(dataDir);
             this.file = dataDir.resolve("livesync-server.db").toAbsolutePath();
@@ -49,7 +56,7 @@ public final class SqliteEventStore implements EventStore {
             try (Statement st = writer.createStatement()) {
                 st.executeQuery("SELECT count(*) FROM sqlite_master").close();
                 st.execute("PRAGMA journal_mode=WAL");
-                st.execute("PRAGMA synchronous=NORMAL");
+                st.execute("PRAGMA synchronous=" + durability.pragma());
                 st.execute("PRAGMA busy_timeout=5000");
                 st.execute("CREATE TABLE IF NOT EXISTS ls_server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
                 st.execute("INSERT OR IGNORE INTO ls_server_meta VALUES ('format_version', '1')");
@@ -69,6 +76,19 @@ public final class SqliteEventStore implements EventStore {
             }
         } catch (java.io.IOException | SQLException e) {
             throw new IllegalStateException("cannot open the server database in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The writer connection's {@code PRAGMA synchronous} (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA). */
+    int synchronous() {
+        writeLock.lock();
+        try (Statement st = writer.createStatement(); ResultSet rs = st.executeQuery("PRAGMA synchronous")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read PRAGMA synchronous: " + e.getMessage(), e);
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -110,10 +130,13 @@ public final class SqliteEventStore implements EventStore {
     }
 
     @Override
-    public AppendOutcome append(String storeId, List<Event> batch, String createdAt) {
+    public AppendOutcome append(String storeId, List<Event> batch, String createdAt, String expectedBackendId) {
         writeLock.lock();
         try {
             StoreMeta meta = metaLocked(storeId);
+            if (expectedBackendId != null && !expectedBackendId.equals(meta.backendId())) {
+                return new AppendOutcome.BackendIdMismatch(meta.backendId());
+            }
             switch (Arbitration.check(meta.head(), batch)) {
                 case Arbitration.Verdict.ServerAhead ahead -> {
                     return new AppendOutcome.ServerAhead(ahead.head(), ahead.providedParent());

@@ -22,8 +22,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Invariant: {@code publishedHead} is the highest event every live subscriber has been given (or will be, from its
  * buffer); publication always continues from it, reading from the database whatever another instance appended, so
- * every live pull sees the store's events exactly once, in order. A catch-up registers under the lock with
- * {@code upTo = publishedHead}, streams {@code (cursor, upTo]} outside the lock, and buffers live batches meanwhile.
+ * every live pull sees the store's events exactly once, in order. A new pull first publishes up to the STORED head
+ * (to the pulls already live), then registers under the same lock hold with {@code upTo = publishedHead}, streams
+ * {@code (cursor, upTo]} outside the lock and buffers live batches (all above {@code upTo}) meanwhile. Each
+ * subscription also remembers the highest seq it was given and never delivers one at or below it again.
+ *
+ * <p>Several instances (PostgreSQL): another instance's appends arrive as announcements ({@link #remoteAdvance});
+ * announcements missed while the LISTEN connection was down are made up by {@link #resync}, which catches every
+ * followed store up from its stored head. An announcement or resync that shows a new backend id means the store was
+ * reset through another instance: its state here is dropped, its live pulls cancelled and its sockets closed.
  */
 final class StoreHub {
 
@@ -33,6 +40,14 @@ final class StoreHub {
 
         /** Blocks the catch-up until the client can take another page (flow control); default: never blocks. */
         default void awaitCatchUpWindow() {}
+
+        /** Whether the pull's client is gone (its socket closed, or it interrupted the pull): the catch-up stops. */
+        default boolean cancelled() {
+            return false;
+        }
+
+        /** Sheds the client (closes its socket); called outside any lock when the pull exceeded a bound. */
+        default void shed(String reason) {}
 
         void failed(WireError error);
 
@@ -58,7 +73,9 @@ final class StoreHub {
     private final ServerLog log;
     private final int pageSize;
     private final int maxSubscribersPerStore;
+    private volatile int maxBufferedEventsPerPull = 50_000;
     private final ConcurrentHashMap<String, StoreState> stores = new ConcurrentHashMap<>();
+    private volatile java.util.function.Consumer<String> onRemoteReset = storeId -> {};
     /** Test hook: how long new pulls wait before their catch-up (0 = none). */
     private volatile long catchUpDelayMillis;
 
@@ -85,20 +102,33 @@ final class StoreHub {
         private final Object owner;
         private final List<List<Event>> buffered = new ArrayList<>();
         private boolean catchingUp = true;
+        /** The highest seq this pull was given (guarded by the store's lock once live). */
+        private long deliveredUpTo;
+        /** Events in {@code buffered} (guarded by the store's lock). */
+        private int bufferedEvents;
+        /** Set (under the lock) when the buffer overflowed: the pull was cancelled and its client must be shed. */
+        private volatile boolean overflowed;
         private volatile boolean cancelled;
 
-        Subscription(String storeId, Sink sink, Object owner) {
+        /** The store state this pull was registered with (a reset replaces the state, not the pull's). */
+        private final StoreState state;
+
+        Subscription(String storeId, StoreState state, Sink sink, Object owner) {
             this.storeId = storeId;
+            this.state = state;
             this.sink = sink;
             this.owner = owner;
         }
 
         void cancel() {
+            cancel(state);
+        }
+
+        private void cancel(StoreState st) {
             if (cancelled) {
                 return;
             }
             cancelled = true;
-            StoreState st = stores.get(storeId);
             if (st != null && st.live.remove(this)) {
                 metrics.liveSubscribers.decrementAndGet();
             }
@@ -111,7 +141,33 @@ final class StoreHub {
         this.log = log;
         this.pageSize = pageSize;
         this.maxSubscribersPerStore = maxSubscribersPerStore;
-        store.onRemoteAdvance(this::remoteAdvance);
+        store.onRemoteAdvance(new EventStore.RemoteAdvanceListener() {
+            @Override
+            public void advanced(String storeId, long head, String backendId) {
+                remoteAdvance(storeId, head, backendId);
+            }
+
+            @Override
+            public void resync() {
+                StoreHub.this.resync();
+            }
+
+            @Override
+            public void lost(String error) {
+                log.write("WARN", "listen-lost", "error", error, "stores", stores.size(), "message",
+                        "announcements of other instances are lost until LISTEN is back; then every store catches up");
+            }
+        });
+    }
+
+    /** Live events a pull may buffer during its catch-up; beyond, the pull is cancelled and its client shed. */
+    void maxBufferedEventsPerPull(int n) {
+        this.maxBufferedEventsPerPull = n;
+    }
+
+    /** Called with a store id when a reset done through another instance is detected (the server closes its sockets). */
+    void onRemoteReset(java.util.function.Consumer<String> action) {
+        this.onRemoteReset = java.util.Objects.requireNonNull(action, "action");
     }
 
     private StoreState state(String storeId) {
@@ -123,7 +179,7 @@ final class StoreHub {
         StoreState old = stores.remove(storeId);
         if (old != null) {
             for (Subscription sub : old.live) {
-                sub.cancel();
+                sub.cancel(old);
             }
         }
         return store.reset(storeId);
@@ -153,10 +209,11 @@ final class StoreHub {
         if (batch.isEmpty()) {
             return new PushResult.Accepted(st.publishedHead);
         }
+        String staleCache = null;
         st.lock.lock();
         try {
             String createdAt = Instant.now().toString();
-            return switch (store.append(storeId, batch, createdAt)) {
+            return switch (store.append(storeId, batch, createdAt, backendId)) {
                 case EventStore.AppendOutcome.Accepted accepted -> {
                     List<Event> stored = new ArrayList<>(batch.size());
                     for (Event e : batch) {
@@ -165,31 +222,41 @@ final class StoreHub {
                                         .instance.objectNode().put("_tag", "SyncMessage.SyncMetadata")
                                         .put("createdAt", createdAt))));
                     }
-                    publishLocked(storeId, st, accepted.newHead(), stored, withholdFrom);
+                    publishLocked(storeId, st, accepted.newHead(), stored, withholdFrom, "push");
                     yield new PushResult.Accepted(accepted.newHead());
                 }
                 case EventStore.AppendOutcome.ServerAhead ahead -> {
-                    publishLocked(storeId, st, ahead.head(), null); // another instance may have advanced it
+                    publishLocked(storeId, st, ahead.head(), null, "server-ahead"); // another instance advanced it
                     yield new PushResult.Rejected(new ServerAheadError(ahead.head(), ahead.providedParent()),
                             "server-ahead");
                 }
                 case EventStore.AppendOutcome.Invalid invalid -> new PushResult.Rejected(
                         WireCodec.typedError(WireErrorCode.INVALID_BATCH, invalid.problem()), "invalid-batch");
+                case EventStore.AppendOutcome.BackendIdMismatch mismatch -> {
+                    staleCache = mismatch.actual(); // reset through another instance, not yet announced here
+                    yield new PushResult.Rejected(new BackendIdMismatchError(mismatch.actual(), backendId),
+                            "backend-id-mismatch");
+                }
             };
         } finally {
             st.lock.unlock();
+            if (staleCache != null) {
+                remoteReset(storeId, st, staleCache); // closes sockets: outside the lock
+            }
         }
     }
 
     /** Delivers every event up to {@code head} that this instance has not published yet, in order. */
-    private void publishLocked(String storeId, StoreState st, long head, List<Event> knownBatch) {
-        publishLocked(storeId, st, head, knownBatch, null);
+    private void publishLocked(String storeId, StoreState st, long head, List<Event> knownBatch, String source) {
+        publishLocked(storeId, st, head, knownBatch, null, source);
     }
 
-    private void publishLocked(String storeId, StoreState st, long head, List<Event> knownBatch, Object withholdFrom) {
+    private void publishLocked(String storeId, StoreState st, long head, List<Event> knownBatch, Object withholdFrom,
+            String source) {
         if (head <= st.publishedHead) {
             return;
         }
+        long before = st.publishedHead;
         List<Event> events;
         if (knownBatch != null && knownBatch.getFirst().parent().global() == st.publishedHead) {
             events = knownBatch;
@@ -208,39 +275,104 @@ final class StoreHub {
         if (events.isEmpty()) {
             return;
         }
+        int catchingUp = 0;
         for (Subscription sub : st.live) {
             if (withholdFrom != null && sub.owner == withholdFrom) {
                 continue;
             }
             if (sub.catchingUp) {
+                if (sub.bufferedEvents + events.size() > maxBufferedEventsPerPull) {
+                    sub.overflowed = true; // shed by the pull's own thread, outside this lock
+                    sub.buffered.clear();
+                    sub.cancel(st);
+                    continue;
+                }
                 sub.buffered.add(events);
+                sub.bufferedEvents += events.size();
+                catchingUp++;
             } else {
                 deliver(sub, events, st.backendId);
             }
         }
         st.publishedHead = events.getLast().seq().global();
+        log.write("INFO", "published", "store", storeId, "source", source, "from", before, "head", st.publishedHead,
+                "events", events.size(), "subscribers", st.live.size(), "catchingUp", catchingUp);
     }
 
+    /** Gives a live pull the events above what it already has (never one twice), in pages. */
     private void deliver(Subscription sub, List<Event> events, String backendId) {
-        for (int from = 0; from < events.size(); from += pageSize) {
+        int skip = 0;
+        while (skip < events.size() && events.get(skip).seq().global() <= sub.deliveredUpTo) {
+            skip++;
+        }
+        if (skip > 0) {
+            log.write("ERROR", "publish-duplicate-skipped", "store", sub.storeId, "deliveredUpTo", sub.deliveredUpTo,
+                    "first", events.getFirst().seq().global(), "skipped", skip);
+        }
+        for (int from = skip; from < events.size(); from += pageSize) {
             sub.sink.page(new PullResponse(events.subList(from, Math.min(events.size(), from + pageSize)),
                     PageInfo.NO_MORE, backendId));
         }
+        if (skip < events.size()) {
+            sub.deliveredUpTo = events.getLast().seq().global();
+        }
     }
 
-    private void remoteAdvance(String storeId, long head) {
+    /** Another instance announced a head (and the backend id it was appended under). */
+    private void remoteAdvance(String storeId, long head, String backendId) {
         StoreState st = stores.get(storeId);
         if (st == null) {
             return; // nobody here follows this store
         }
+        if (!st.backendId.equals(backendId)) {
+            remoteReset(storeId, st, backendId);
+            return;
+        }
         st.lock.lock();
         try {
-            publishLocked(storeId, st, head, null);
+            publishLocked(storeId, st, head, null, "announcement");
         } catch (RuntimeException e) {
             log.write("ERROR", "publish-failed", "store", storeId, "error", e.toString());
         } finally {
             st.lock.unlock();
         }
+    }
+
+    /** Announcements may have been missed: catches every store this instance follows up from its stored head. */
+    private void resync() {
+        log.write("INFO", "listen-up", "stores", stores.size());
+        for (var entry : stores.entrySet()) {
+            String storeId = entry.getKey();
+            StoreState st = entry.getValue();
+            try {
+                EventStore.StoreMeta meta = store.meta(storeId);
+                if (!st.backendId.equals(meta.backendId())) {
+                    remoteReset(storeId, st, meta.backendId());
+                    continue;
+                }
+                st.lock.lock();
+                try {
+                    publishLocked(storeId, st, meta.head(), null, "resync");
+                } finally {
+                    st.lock.unlock();
+                }
+            } catch (RuntimeException e) {
+                log.write("ERROR", "publish-failed", "store", storeId, "error", e.toString());
+            }
+        }
+    }
+
+    /** The store was reset through another instance: forget its state here, end its live pulls, close its sockets. */
+    private void remoteReset(String storeId, StoreState st, String newBackendId) {
+        if (!stores.remove(storeId, st)) {
+            return; // already replaced
+        }
+        log.write("WARN", "store-reset-remote", "store", storeId, "oldBackendId", st.backendId, "backendId",
+                newBackendId, "subscribers", st.live.size());
+        for (Subscription sub : st.live) {
+            sub.cancel(st);
+        }
+        onRemoteReset.accept(storeId);
     }
 
     /** One non-live page after {@code cursor} (the HTTP pull): at most a page of events, and how many remain. */
@@ -250,11 +382,21 @@ final class StoreHub {
             throw new BackendIdMismatchException(new BackendIdMismatchError(st.backendId, cursorBackendId));
         }
         long head = store.meta(storeId).head();
+        if (cursor > head) {
+            throw new CursorAheadException("cursor " + cursor + " is beyond the head " + head + " of store " + storeId);
+        }
         List<Event> events = cursor >= head ? List.of() : store.read(storeId, cursor, head, pageSize);
         long last = events.isEmpty() ? cursor : events.getLast().seq().global();
         long remaining = Math.max(0, head - last);
         return new PullResponse(events, remaining == 0 ? PageInfo.NO_MORE : new PageInfo.MoreKnown(remaining),
                 st.backendId);
+    }
+
+    /** A pull whose cursor is beyond the store's head (the same answer as the WebSocket pull's). */
+    static final class CursorAheadException extends RuntimeException {
+        CursorAheadException(String message) {
+            super(message);
+        }
     }
 
     /** A pull whose cursor carries another backend id. */
@@ -279,7 +421,7 @@ final class StoreHub {
 
     Subscription subscribe(String storeId, long cursor, String cursorBackendId, boolean live, Sink sink, Object owner) {
         StoreState st = state(storeId);
-        Subscription sub = new Subscription(storeId, sink, owner);
+        Subscription sub = new Subscription(storeId, st, sink, owner);
         if (cursor > 0 && cursorBackendId != null && !cursorBackendId.equals(st.backendId)) {
             log.write("WARN", "pull-refused", "store", storeId, "reason", "backend-id-mismatch", "server",
                     st.backendId, "client", cursorBackendId);
@@ -289,6 +431,9 @@ final class StoreHub {
         long upTo;
         st.lock.lock();
         try {
+            // Another instance may have appended since this state was loaded: publish up to the stored head to the
+            // pulls already live BEFORE this one joins, so that what it catches up to is never also in its buffer.
+            publishLocked(storeId, st, store.meta(storeId).head(), null, "subscribe");
             if (live) {
                 if (st.live.size() >= maxSubscribersPerStore) {
                     throw new TooManySubscribers(storeId, maxSubscribersPerStore);
@@ -296,8 +441,6 @@ final class StoreHub {
                 st.live.add(sub);
                 metrics.liveSubscribers.incrementAndGet();
             }
-            // another instance may have appended since this state was loaded: publish up to the stored head first
-            publishLocked(storeId, st, store.meta(storeId).head(), null);
             upTo = st.publishedHead;
         } finally {
             st.lock.unlock();
@@ -321,8 +464,11 @@ final class StoreHub {
         }
         long from = cursor;
         boolean sentAny = false;
-        while (from < upTo && !sub.cancelled) {
+        while (from < upTo && !sub.cancelled && !sink.cancelled()) {
             sink.awaitCatchUpWindow();
+            if (sub.cancelled || sink.cancelled()) {
+                break;
+            }
             List<Event> page = store.read(storeId, from, upTo, pageSize);
             if (page.isEmpty()) {
                 break;
@@ -333,11 +479,22 @@ final class StoreHub {
                     st.backendId));
             sentAny = true;
         }
+        if (sub.overflowed) {
+            log.write("WARN", "pull-buffer-overflow", "store", storeId, "max", maxBufferedEventsPerPull);
+            sink.shed("pull-buffer-overflow: more than " + maxBufferedEventsPerPull
+                    + " live events arrived during one catch-up");
+            return sub;
+        }
+        if (sink.cancelled()) {
+            sub.cancel();
+            return sub; // the client is gone: nothing more to send
+        }
         if (!sentAny && !sub.cancelled) {
             sink.page(new PullResponse(List.of(), PageInfo.NO_MORE, st.backendId)); // always at least one page
         }
         st.lock.lock();
         try {
+            sub.deliveredUpTo = Math.max(sub.deliveredUpTo, from);
             for (List<Event> batch : sub.buffered) {
                 deliver(sub, batch, st.backendId);
             }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -28,7 +29,8 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  * The livesync sync server: LiveStore 0.4's WebSocket protocol at {@code /sync} and {@code /sync/{storeId}}, plain
  * HTTP push/pull, {@code /health} and {@code /metrics}, over an {@link EventStore} (embedded SQLite by default,
  * PostgreSQL for several instances). Start with {@link #start}; {@link #close} stops it gracefully: new pushes are
- * refused, pushes in progress finish (an accepted push is never lost), then sockets close.
+ * refused, pushes in progress finish (an accepted push is never lost), every frame queued by then (their acks and
+ * echoes) is written (up to 10 s), then sockets close.
  */
 public final class SyncServer implements AutoCloseable {
 
@@ -42,7 +44,7 @@ public final class SyncServer implements AutoCloseable {
     private final ServerLog log;
     private final WireCodec codec;
     private final Server jetty;
-    private final List<WsConnection> connections = new CopyOnWriteArrayList<>();
+    private final List<ServerConnection> connections = new CopyOnWriteArrayList<>();
     private final AtomicInteger pushesInProgress = new AtomicInteger();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile PushFaults faults = PushFaults.NONE;
@@ -53,10 +55,12 @@ public final class SyncServer implements AutoCloseable {
                 : ServerLog.toStderr(config.nodeId());
         this.codec = new WireCodec(config.limits());
         this.store = config.postgresUrl() != null
-                ? new PostgresEventStore(config.postgresUrl(), config.postgresSchema())
-                : new SqliteEventStore(config.dataDir());
+                ? new PostgresEventStore(config.postgresUrl(), config.postgresSchema(), config.nodeId())
+                : new SqliteEventStore(config.dataDir(), config.durability());
         this.metrics.eventsStored(store::eventCount);
         this.hub = new StoreHub(store, metrics, log, 100, config.maxLiveSubscribersPerStore());
+        hub.onRemoteReset(this::dropConnections);
+        hub.maxBufferedEventsPerPull(config.maxBufferedEventsPerPull()); // a reset through another instance: clients reconnect and see it
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("livesync-http");
         this.jetty = new Server(threads);
@@ -93,7 +97,8 @@ public final class SyncServer implements AutoCloseable {
         }
         if (config.testHooks()) {
             server.log.write("WARN", "test-hooks-enabled", "message",
-                    "--test-hooks: POST /test/{storeId}/append-foreign is ON. Never in production.");
+                    "--test-hooks: POST /test/{storeId}/append-foreign and POST /test/{storeId}/reset (wipes the store)"
+                            + " are ON, for holders of the store's token. Never in production.");
         }
         if (config.insecureNoAuth()) {
             server.log.write("WARN", "auth-disabled", "message",
@@ -188,6 +193,13 @@ public final class SyncServer implements AutoCloseable {
                 && constantTimeEquals(expected, authorization.substring("Bearer ".length()).strip());
     }
 
+    /** Whether {@code authorization} carries the default ({@code *}) token: what operator-only details need. */
+    boolean authorizedDefaultBearer(String authorization) {
+        String expected = config.tokenFor("*");
+        return expected != null && authorization != null && authorization.startsWith("Bearer ")
+                && constantTimeEquals(expected, authorization.substring("Bearer ".length()).strip());
+    }
+
     private static boolean constantTimeEquals(String a, String b) {
         return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
@@ -205,11 +217,11 @@ public final class SyncServer implements AutoCloseable {
         pushesInProgress.decrementAndGet();
     }
 
-    void register(WsConnection c) {
+    void register(ServerConnection c) {
         connections.add(c);
     }
 
-    void unregister(WsConnection c) {
+    void unregister(ServerConnection c) {
         connections.remove(c);
     }
 
@@ -242,7 +254,7 @@ public final class SyncServer implements AutoCloseable {
 
     /** Closes every open socket of {@code storeId} (tests: the server drops connections). */
     public void dropConnections(String storeId) {
-        for (WsConnection c : connections) {
+        for (ServerConnection c : connections) {
             if (c.storeId().equals(storeId)) {
                 c.close(StatusCode.SERVER_ERROR, "dropped by the server");
             }
@@ -305,7 +317,25 @@ public final class SyncServer implements AutoCloseable {
                 break;
             }
         }
-        for (WsConnection c : connections) {
+        // Every frame queued before this point (acks of the pushes that just finished, their echoes) is written
+        // before the socket closes; a client that does not read gets until the deadline, then is closed anyway.
+        List<ServerConnection> open = List.copyOf(connections);
+        for (ServerConnection c : open) {
+            c.closeAfterFlush(StatusCode.SHUTDOWN, "server shutting down");
+        }
+        long flushDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        for (ServerConnection c : open) {
+            try {
+                if (!c.awaitWriterStopped(Math.max(0, flushDeadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    log.write("WARN", "shutdown-flush-timeout", "store", c.storeId(), "message",
+                            "queued frames not written within 10 s; closing anyway");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (ServerConnection c : connections) {
             c.close(StatusCode.SHUTDOWN, "server shutting down");
         }
         try {

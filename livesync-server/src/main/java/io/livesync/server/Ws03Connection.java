@@ -24,7 +24,7 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  * a 0.3 and a 0.4 client can share a store. Same concurrency policy as {@link WsConnection}: Pongs jump the queue,
  * requests run on virtual threads, one writer per socket.
  */
-public final class Ws03Connection implements Session.Listener.AutoDemanding {
+public final class Ws03Connection implements Session.Listener.AutoDemanding, ServerConnection {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PONG = "{\"_tag\":\"WSMessage.Pong\",\"requestId\":\"ping\"}";
@@ -32,8 +32,13 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
     private final SyncServer server;
     private final String storeId;
     private final String remote;
-    private final OutboundFrames outbound = new OutboundFrames(this::close);
+    private final OutboundFrames outbound = new OutboundFrames(this::close, this::shed);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Whether the socket itself is closed (not just closing): what {@code livesync_connections_open} counts. */
+    private final AtomicBoolean gone = new AtomicBoolean();
+    private final AtomicBoolean shedOnce = new AtomicBoolean();
+    /** Released once our close frame is written (or the socket is gone). */
+    private final java.util.concurrent.CountDownLatch closeWritten = new java.util.concurrent.CountDownLatch(1);
     private volatile Session session;
     private volatile StoreHub.Subscription live;
     private volatile boolean pullRequested;
@@ -50,19 +55,21 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
         session = s;
         server.metrics().connectionsOpened.increment();
         server.metrics().connectionsOpen.incrementAndGet();
+        server.register(this); // reset, dropConnections and shutdown reach 0.3 sockets too
         server.log().write("INFO", "connection-open", "store", storeId, "remote", remote, "protocol", "0.3");
-        outbound.start("livesync-ws03-writer", s, closed::get);
+        outbound.start("livesync-ws03-writer", s, closed::get, server.config().sendTimeout());
         // In the 0.3 protocol every socket of a store receives every accepted batch, pull request or not (the 0.3.1
         // client does not re-send its pull after a reconnect); a PullReq replaces this with a catch-up + live pull.
         Thread.ofVirtual().name("livesync-ws03-follow").start(this::followLive);
     }
 
     private void followLive() {
-        AtomicBoolean started = new AtomicBoolean();
+        // Every non-empty page counts, including those delivered while subscribe() is still running (batches accepted
+        // during its catch-up are handed over before it returns): only the empty first page is not a 0.3 frame.
         StoreHub.Sink sink = new StoreHub.Sink() {
             @Override
             public void page(WireFrames.PullResponse r) {
-                if (started.get() && !pullRequested && !r.batch().isEmpty()) {
+                if (!pullRequested && !r.batch().isEmpty()) {
                     send(pullRes(r.batch(), 0, "push", "live"));
                 }
             }
@@ -72,11 +79,20 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
 
             @Override
             public void ended() {}
+
+            @Override
+            public boolean cancelled() {
+                return closed.get();
+            }
+
+            @Override
+            public void shed(String reason) {
+                Ws03Connection.this.shed(reason);
+            }
         };
         try {
             StoreHub.Subscription sub = server.hub().subscribe(storeId, server.hub().head(storeId), null, true, sink,
                     this);
-            started.set(true);
             if (pullRequested) {
                 sub.cancel(); // the client's own pull took over
             } else {
@@ -112,13 +128,17 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
             frame = server.codec().parseBounded(text, null);
         } catch (WireException e) {
             server.metrics().protocolError(e.code());
-            close(StatusCode.BAD_DATA, e.code() + ": " + e.getMessage());
+            close(StatusCode.BAD_PAYLOAD, e.code() + ": " + e.getMessage());
             return;
         }
         String tag = frame.path("_tag").asText();
         String requestId = frame.path("requestId").asText("");
         switch (tag) {
-            case "WSMessage.Ping" -> outbound.urgent(PONG);
+            case "WSMessage.Ping" -> {
+                if (withinQueueBounds()) {
+                    outbound.urgent(PONG);
+                }
+            }
             case "WSMessage.PullReq" -> Thread.ofVirtual().name("livesync-pull-03")
                     .start(() -> pull(requestId, frame.path("cursor").isIntegralNumber() ? frame.get("cursor").asLong() : 0));
             case "WSMessage.PushReq" -> Thread.ofVirtual().name("livesync-push-03").start(() -> push(requestId, frame));
@@ -145,6 +165,16 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
 
             @Override
             public void ended() {}
+
+            @Override
+            public boolean cancelled() {
+                return closed.get();
+            }
+
+            @Override
+            public void shed(String reason) {
+                Ws03Connection.this.shed(reason);
+            }
         };
         try {
             StoreHub.Subscription previous = live;
@@ -178,7 +208,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
             }
             List<Event> batch = new ArrayList<>();
             for (int i = 0; i < batchNode.size(); i++) {
-                batch.add(server.codec().eventFromWire(batchNode.get(i), null, "batch[" + i + "]", requestId));
+                batch.add(server.codec().pushedEventFromWire(batchNode.get(i), "batch[" + i + "]", requestId));
             }
             long head = server.hub().head(storeId);
             PushFaults.Decision fault = server.faults().decide(storeId, batch, head);
@@ -262,15 +292,49 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
     }
 
     private void send(String text) {
-        if (!closed.get()) {
+        if (!closed.get() && withinQueueBounds()) {
             outbound.send(text);
         }
     }
 
-    void close(int status, String reason) {
+    /** Whether one more frame may be queued; if not, the client is shed (same bounds as the 0.4 protocol). */
+    private boolean withinQueueBounds() {
+        if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
+            shed("slow-consumer: more than " + server.config().maxQueuedFramesPerConnection() + " frames queued");
+            return false;
+        }
+        if (outbound.queuedChars() >= server.config().maxQueuedBytesPerConnection()) {
+            shed("slow-consumer: more than " + server.config().maxQueuedBytesPerConnection() + " bytes queued");
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public String storeId() {
+        return storeId;
+    }
+
+    @Override
+    public void closeAfterFlush(int status, String reason) {
+        outbound.closeAfterFlush(status, reason);
+    }
+
+    @Override
+    public boolean awaitWriterStopped(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        return outbound.awaitFinished(timeout, unit) && closeWritten.await(Math.max(0, deadline - System.nanoTime()),
+                java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void close(int status, String reason) {
         Session s = session;
         if (s != null && s.isOpen()) {
-            s.close(status, reason.length() > 120 ? reason.substring(0, 120) : reason, Callback.NOOP);
+            s.close(status, reason.length() > 120 ? reason.substring(0, 120) : reason,
+                    Callback.from(closeWritten::countDown, e -> closeWritten.countDown()));
+        } else {
+            closeWritten.countDown();
         }
         shutdown();
     }
@@ -281,7 +345,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
             if (sub != null) {
                 sub.cancel();
             }
-            server.metrics().connectionsOpen.decrementAndGet();
+            server.unregister(this);
         }
     }
 
@@ -290,11 +354,40 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding {
         server.log().write("INFO", "connection-close", "store", storeId, "remote", remote, "status", statusCode,
                 "protocol", "0.3");
         shutdown();
+        closeWritten.countDown();
+        gone();
         callback.succeed();
     }
 
     @Override
     public void onWebSocketError(Throwable cause) {
         shutdown();
+        closeWritten.countDown();
+        gone();
+    }
+
+    /**
+     * Sheds a client that does not read: logged, counted, and the connection is cut at once (a close frame could
+     * never reach it), so its memory and its slot in {@code livesync_connections_open} are freed now.
+     */
+    void shed(String reason) {
+        if (!shedOnce.compareAndSet(false, true)) {
+            return;
+        }
+        server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason", reason);
+        server.metrics().shedConnections.increment();
+        Session s = session;
+        shutdown();
+        closeWritten.countDown();
+        if (s != null) {
+            s.disconnect();
+        }
+        gone();
+    }
+
+    private void gone() {
+        if (gone.compareAndSet(false, true)) {
+            server.metrics().connectionsOpen.decrementAndGet();
+        }
     }
 }

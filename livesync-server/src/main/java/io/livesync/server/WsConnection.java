@@ -25,10 +25,12 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  *       the outbound queue, so neither storage nor broadcasts can delay it (LIVESTORE-WS-PROTOCOL §5 pitfall 1).</li>
  *   <li>Pushes and pulls run on their own virtual threads.</li>
  *   <li>One writer virtual thread sends queued frames one at a time. A client whose queue exceeds
- *       {@code maxQueuedFramesPerConnection} is shed by closing its socket; a live pull is never ended or failed.</li>
+ *       {@code maxQueuedFramesPerConnection} frames or {@code maxQueuedBytesPerConnection} chars, that does not take a
+ *       frame within the send timeout, runs more than {@code maxPullsPerConnection} pulls or overflows a pull's
+ *       buffer is shed by cutting its socket (logged, counted); a live pull is never ended or failed.</li>
  * </ul>
  */
-public final class WsConnection implements Session.Listener.AutoDemanding {
+public final class WsConnection implements Session.Listener.AutoDemanding, ServerConnection {
 
     private static final Pattern REQUEST_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]{1,40})\"");
 
@@ -36,9 +38,14 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     private final String storeId;
     private final String remote;
     private final String pongText;
-    private final OutboundFrames outbound = new OutboundFrames(this::close);
+    private final OutboundFrames outbound = new OutboundFrames(this::close, this::shed);
     private final Map<String, PullHandle> pulls = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Whether the socket itself is closed (not just closing): what {@code livesync_connections_open} counts. */
+    private final AtomicBoolean gone = new AtomicBoolean();
+    private final AtomicBoolean shedOnce = new AtomicBoolean();
+    /** Released once our close frame is written (or the socket is gone). */
+    private final java.util.concurrent.CountDownLatch closeWritten = new java.util.concurrent.CountDownLatch(1);
     private volatile Session session;
 
     /** Un-acked catch-up chunks a pull may have in flight (LiveStore's client buffers 16). */
@@ -71,11 +78,11 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
             }
         }
 
-        /** Waits while the window is full; gives up after 5 s per page so a client that never acks is not wedged. */
-        boolean awaitWindow() throws InterruptedException {
+        /** Waits while the window is full; false when no Ack came within {@code timeout} (the client is shed). */
+        boolean awaitWindow(java.time.Duration timeout) throws InterruptedException {
             lock.lock();
             try {
-                long nanos = TimeUnit.SECONDS.toNanos(5);
+                long nanos = timeout.toNanos();
                 while (unacked >= CATCH_UP_WINDOW && !cancelled) {
                     if (nanos <= 0) {
                         return false;
@@ -117,7 +124,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         server.metrics().connectionsOpen.incrementAndGet();
         server.register(this);
         server.log().write("INFO", "connection-open", "store", storeId, "remote", remote);
-        outbound.start("livesync-ws-writer", s, closed::get);
+        outbound.start("livesync-ws-writer", s, closed::get, server.config().sendTimeout());
     }
 
     @Override
@@ -130,7 +137,11 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
             return;
         }
         switch (frame) {
-            case WireFrames.Ping ping -> outbound.urgent(pongText);
+            case WireFrames.Ping ping -> {
+                if (withinQueueBounds()) {
+                    outbound.urgent(pongText);
+                }
+            }
             case WireFrames.Ack ack -> {
                 PullHandle handle = pulls.get(ack.requestId());
                 if (handle != null) {
@@ -224,6 +235,10 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
             exit(pull.id(), refusal);
             return;
         }
+        if (pulls.size() >= server.config().maxPullsPerConnection()) {
+            shed("too-many-pulls: more than " + server.config().maxPullsPerConnection() + " pulls on one socket");
+            return;
+        }
         PullHandle handle = new PullHandle();
         pulls.put(pull.id(), handle);
         StoreHub.Sink sink = new StoreHub.Sink() {
@@ -238,14 +253,24 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
             @Override
             public void awaitCatchUpWindow() {
                 try {
-                    if (!handle.awaitWindow()) {
-                        server.log().write("WARN", "catch-up-ack-timeout", "store", storeId, "remote", remote,
-                                "requestId", pull.id(), "message", "no Ack for 5 s; sending the next page anyway");
+                    if (!handle.awaitWindow(server.config().sendTimeout())) {
+                        shed("catch-up-ack-timeout: no Ack of pull " + pull.id() + " within "
+                                + server.config().sendTimeout().toMillis() + " ms");
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     handle.cancel();
                 }
+            }
+
+            @Override
+            public boolean cancelled() {
+                return handle.cancelled || closed.get();
+            }
+
+            @Override
+            public void shed(String reason) {
+                WsConnection.this.shed(reason);
             }
 
             @Override
@@ -299,7 +324,9 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         server.log().write("WARN", "protocol-error", "store", storeId, "remote", remote, "code", e.code().wireName(),
                 "message", e.getMessage());
         String requestId = e.requestId();
-        if (requestId == null && e.code() == WireErrorCode.FRAME_TOO_LARGE) {
+        if (requestId == null) {
+            // the frame could not be parsed (too large, too deep, a 41-digit number, ...): answer the request if
+            // its id is readable near the start, so the client gets a typed error instead of a closed socket
             Matcher m = REQUEST_ID.matcher(text.substring(0, Math.min(text.length(), 512)));
             requestId = m.find() ? m.group(1) : null;
         }
@@ -308,7 +335,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         } else {
             // Nothing to answer to: LiveStore's protocol has no connection-level error frame (and Defect is never
             // sent), so the typed error travels as the close reason.
-            close(e.code() == WireErrorCode.FRAME_TOO_LARGE ? StatusCode.MESSAGE_TOO_LARGE : StatusCode.BAD_DATA,
+            close(e.code() == WireErrorCode.FRAME_TOO_LARGE ? StatusCode.MESSAGE_TOO_LARGE : StatusCode.BAD_PAYLOAD,
                     e.code() + ": " + e.getMessage());
         }
     }
@@ -321,22 +348,45 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         if (closed.get()) {
             return;
         }
-        if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
-            server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason",
-                    "more than " + server.config().maxQueuedFramesPerConnection() + " frames queued (slow consumer)");
-            server.metrics().shedConnections.increment();
-            close(StatusCode.TRY_AGAIN_LATER, "slow-consumer");
-            return;
+        if (withinQueueBounds()) {
+            outbound.send(text);
         }
-        outbound.send(text);
+    }
+
+    @Override
+    public void closeAfterFlush(int status, String reason) {
+        outbound.closeAfterFlush(status, reason);
+    }
+
+    @Override
+    public boolean awaitWriterStopped(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        return outbound.awaitFinished(timeout, unit)
+                && closeWritten.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether one more frame may be queued; if not, the client is shed (a slow or flooding client). */
+    private boolean withinQueueBounds() {
+        if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
+            shed("slow-consumer: more than " + server.config().maxQueuedFramesPerConnection() + " frames queued");
+            return false;
+        }
+        if (outbound.queuedChars() >= server.config().maxQueuedBytesPerConnection()) {
+            shed("slow-consumer: more than " + server.config().maxQueuedBytesPerConnection() + " bytes queued");
+            return false;
+        }
+        return true;
     }
 
     /** Closes the socket (the client reconnects and re-pulls with its cursor). */
-    void close(int status, String reason) {
+    @Override
+    public void close(int status, String reason) {
         Session s = session;
         if (s != null && s.isOpen()) {
             String r = reason.length() > 120 ? reason.substring(0, 120) : reason;
-            s.close(status, r, Callback.NOOP);
+            s.close(status, r, Callback.from(closeWritten::countDown, e -> closeWritten.countDown()));
+        } else {
+            closeWritten.countDown();
         }
         shutdown();
     }
@@ -347,7 +397,6 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
                 handle.cancel();
             }
             pulls.clear();
-            server.metrics().connectionsOpen.decrementAndGet();
             server.unregister(this);
         }
     }
@@ -357,6 +406,8 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         server.log().write("INFO", "connection-close", "store", storeId, "remote", remote, "status", statusCode,
                 "reason", reason);
         shutdown();
+        closeWritten.countDown();
+        gone();
         callback.succeed();
     }
 
@@ -364,9 +415,36 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     public void onWebSocketError(Throwable cause) {
         server.log().write("WARN", "connection-error", "store", storeId, "remote", remote, "error", cause.toString());
         shutdown();
+        closeWritten.countDown();
+        gone();
     }
 
-    String storeId() {
+    @Override
+    public String storeId() {
         return storeId;
+    }
+    /**
+     * Sheds a client that does not read: logged, counted, and the connection is cut at once (a close frame could
+     * never reach it), so its memory and its slot in {@code livesync_connections_open} are freed now.
+     */
+    void shed(String reason) {
+        if (!shedOnce.compareAndSet(false, true)) {
+            return;
+        }
+        server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason", reason);
+        server.metrics().shedConnections.increment();
+        Session s = session;
+        shutdown();
+        closeWritten.countDown();
+        if (s != null) {
+            s.disconnect();
+        }
+        gone();
+    }
+
+    private void gone() {
+        if (gone.compareAndSet(false, true)) {
+            server.metrics().connectionsOpen.decrementAndGet();
+        }
     }
 }

@@ -124,7 +124,7 @@ public final class WireCodec {
                 }
                 List<Event> events = new ArrayList<>(batch.size());
                 for (int i = 0; i < batch.size(); i++) {
-                    events.add(eventFromWire(batch.get(i), null, "batch[" + i + "]", id));
+                    events.add(pushedEventFromWire(batch.get(i), "batch[" + i + "]", id));
                 }
                 JsonNode backendId = option(payload.get("backendId"), "SyncWsRpc.Push payload.backendId", id);
                 if (backendId != null && !backendId.isTextual()) {
@@ -361,6 +361,64 @@ public final class WireCodec {
         JsonNode meta = option(metadata, path + ".metadata", requestId);
         return new Event(EventSeq.ofGlobal(seq), EventSeq.ofGlobal(parent), name, args, clientId, sessionId,
                 meta == null ? EventMeta.NONE : new EventMeta(meta));
+    }
+
+    /**
+     * An event a client pushes: {@link #eventFromWire} plus the text every store keeps exactly. A lone UTF-16
+     * surrogate anywhere (name, clientId, sessionId, args keys and strings) has no UTF-8 form, so SQLite and
+     * PostgreSQL would store a replacement character and serve back another value than the pusher holds; a NUL
+     * character in name, clientId or sessionId cannot be stored by PostgreSQL. Both are refused with
+     * {@code invalid-event}, on every endpoint and store alike. (A NUL inside args is kept: args are stored as JSON text
+     * where it is a six-character escape sequence.)
+     */
+    public Event pushedEventFromWire(JsonNode node, String path, String requestId) {
+        Event e = eventFromWire(node, null, path, requestId);
+        requireStorable(e.name(), path + ".name", true, requestId);
+        requireStorable(e.clientId(), path + ".clientId", true, requestId);
+        requireStorable(e.sessionId(), path + ".sessionId", true, requestId);
+        requireStorableJson(e.args(), path + ".args", requestId);
+        return e;
+    }
+
+    private static void requireStorableJson(JsonNode node, String path, String requestId) {
+        if (node == null) {
+            return;
+        }
+        if (node.isTextual()) {
+            requireStorable(node.textValue(), path, false, requestId);
+        } else if (node.isObject()) {
+            for (var it = node.fields(); it.hasNext();) {
+                var field = it.next();
+                requireStorable(field.getKey(), path + " key", false, requestId);
+                requireStorableJson(field.getValue(), path + "." + field.getKey(), requestId);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                requireStorableJson(node.get(i), path + "[" + i + "]", requestId);
+            }
+        }
+    }
+
+    private static void requireStorable(String text, String path, boolean noNul, String requestId) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            String problem = null;
+            if (c == 0 && noNul) {
+                problem = "a NUL character (U+0000)";
+            } else if (Character.isHighSurrogate(c)) {
+                if (i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                } else {
+                    problem = "a lone surrogate (\\u" + Integer.toHexString(c) + ")";
+                }
+            } else if (Character.isLowSurrogate(c)) {
+                problem = "a lone surrogate (\\u" + Integer.toHexString(c) + ")";
+            }
+            if (problem != null) {
+                throw new WireException(WireErrorCode.INVALID_EVENT, path + " contains " + problem + " at index " + i
+                        + ": it cannot be stored exactly, so it is refused", requestId);
+            }
+        }
     }
 
     /** The global wire form of a synced event. */
