@@ -67,66 +67,17 @@ class SimulatorCatchesShellBugsTest {
     /** #17: a client that drops a refused event from its pending events but forgets to roll back its effects. */
     @Test
     void droppingARefusedEventWithoutRollingItBackIsFound() {
-        SimComponents.LeaderFactory forgetsRollback = (logic, initial, ports) -> {
-            LeaderShell shipped = new LeaderShell(logic, initial, new LeaderShell.Ports() {
-                private boolean refusing;
-
-                @Override
-                public void persist(LeaderEffect.Persist persist) {
-                    // the bug: the persist of a refusal (no backend head, events to roll back) skips the rollback
-                    boolean refusal = persist.backendHead() == null && !persist.rollback().isEmpty()
-                            && persist.upstream().isEmpty();
-                    ports.persist(refusal ? new LeaderEffect.Persist(List.of(), persist.apply(), persist.upstream(),
-                            persist.backendHead(), persist.backendId()) : persist);
-                }
-
-                @Override
-                public void resetLocal(LeaderEffect.ResetLocal reset) {
-                    ports.resetLocal(reset);
-                }
-
-                @Override
-                public void published(LeaderState before, LeaderState after, LeaderInput input) {
-                    ports.published(before, after, input);
-                }
-
-                @Override
-                public void sendPush(LeaderEffect.SendPush send) {
-                    ports.sendPush(send);
-                }
-
-                @Override
-                public void startPull(LeaderEffect.StartPull pull) {
-                    ports.startPull(pull);
-                }
-
-                @Override
-                public void notifySessions(LeaderEffect.NotifySessions notify) {
-                    ports.notifySessions(notify);
-                }
-
-                @Override
-                public void completeLocalPush(LeaderEffect.CompleteLocalPush complete) {
-                    ports.completeLocalPush(complete);
-                }
-
-                @Override
-                public void setTimer(LeaderEffect.SetTimer timer) {
-                    ports.setTimer(timer);
-                }
-
-                @Override
-                public void reportRefused(LeaderEffect.ReportRefused refused) {
-                    ports.reportRefused(refused);
-                }
-
-                @Override
-                public void log(LeaderState state, LeaderEffect.Log log) {
-                    ports.log(state, log);
-                }
-            });
-            return shipped::handle;
-        };
+        SimComponents.LeaderFactory forgetsRollback = (logic, initial, ports) -> new LeaderShell(logic, initial,
+                new ForwardingPorts(ports) {
+                    @Override
+                    public void persist(LeaderEffect.Persist persist) {
+                        // the bug: the persist of a refusal (no backend head, events to roll back) skips the rollback
+                        boolean refusal = persist.backendHead() == null && !persist.rollback().isEmpty()
+                                && persist.upstream().isEmpty();
+                        super.persist(refusal ? new LeaderEffect.Persist(List.of(), persist.apply(),
+                                persist.upstream(), persist.backendHead(), persist.backendId()) : persist);
+                    }
+                })::handle;
         Simulation.Result found = firstFailure("refused event dropped without rollback",
                 SimComponents.SHIPPED.withLeader(forgetsRollback));
         assertThat(found.violation().invariant()).isIn("local-log-ascending", "refused-rolled-back", "identical-logs");
