@@ -57,6 +57,18 @@ final class ServerBenchmark implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "3", description = "measuring time per push case (default ${DEFAULT-VALUE})")
     int seconds;
 
+    @Option(names = "--connections", defaultValue = "0", description = "scale mode: this many live WebSocket clients "
+            + "against a server in its own JVM (two with --postgres), instead of the throughput cases")
+    int connections;
+
+    @Option(names = "--stores", defaultValue = "100", description = "scale mode: stores the clients spread over "
+            + "(default ${DEFAULT-VALUE})")
+    int stores;
+
+    @Option(names = "--push-interval", defaultValue = "5000", description = "scale mode: ms between a client's "
+            + "pushes (default ${DEFAULT-VALUE})")
+    long pushInterval;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -65,6 +77,14 @@ final class ServerBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (connections > 0) {
+            if (stores < 1 || stores > connections || pushInterval < 10 || seconds < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "scale mode needs 1 <= --stores <= --connections, --push-interval >= 10, --seconds >= 1");
+            }
+            new ScaleBenchmark(out).run(connections, stores, pushInterval, seconds, postgres);
+            return 0;
+        }
         Path dir = Files.createTempDirectory("livesync-bench-server");
         out.printf("livesync bench server  (java %s, %d cores)%n", System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors());
