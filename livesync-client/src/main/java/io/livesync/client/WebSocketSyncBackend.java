@@ -523,6 +523,9 @@ public final class WebSocketSyncBackend implements SyncBackend {
                 if (known.isPresent() && known.get() == WireErrorCode.EVENT_REFUSED && cause.path("seqNum").canConvertToLong()) {
                     yield new SyncError.EventRefused(cause.path("seqNum").asLong(), message);
                 }
+                if (known.isPresent() && known.get() == WireErrorCode.RATE_LIMITED) {
+                    yield new SyncError.RateLimited(Math.max(0, cause.path("retryAfterMillis").asLong(1000)), message);
+                }
                 yield known.isPresent() && !known.get().retryable()
                         ? new SyncError.Refused(code, message)
                         : new SyncError.Transient((code.isEmpty() ? "" : code + ": ") + message);

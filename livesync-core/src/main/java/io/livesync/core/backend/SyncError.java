@@ -34,6 +34,13 @@ public sealed interface SyncError {
         }
     }
 
+    /** The server asks this client to slow down: retry no sooner than {@code retryAfterMillis} from now. */
+    record RateLimited(long retryAfterMillis, String message) implements SyncError {
+        public String describe() {
+            return "rate-limited (retry after " + retryAfterMillis + " ms): " + message;
+        }
+    }
+
     /** No answer within the push timeout. */
     record Timeout(long afterMillis) implements SyncError {
         public String describe() {

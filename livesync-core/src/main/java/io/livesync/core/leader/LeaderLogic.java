@@ -411,12 +411,16 @@ public final class LeaderLogic {
         }
         ctx.log(Level.WARN, "pull-error", "error", error.describe());
         if (ctx.s.connected()) {
-            schedulePullRetry(ctx);
+            schedulePullRetry(ctx, error instanceof SyncError.RateLimited limited ? limited.retryAfterMillis() : 0);
         }
     }
 
     private void schedulePullRetry(Ctx ctx) {
-        long delay = backoffDelay(ctx, ctx.s.pullAttempt());
+        schedulePullRetry(ctx, 0);
+    }
+
+    private void schedulePullRetry(Ctx ctx, long atLeastMillis) {
+        long delay = Math.max(atLeastMillis, backoffDelay(ctx, ctx.s.pullAttempt()));
         ctx.s = ctx.s.withPull(ctx.s.activePullId(), ctx.s.pullAttempt() + 1, ctx.s.caughtUp());
         ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.PULL_RETRY, ctx.newId(), ctx.now + delay));
         ctx.log(Level.INFO, "pull-retry-scheduled", "delayMillis", delay);
@@ -522,6 +526,13 @@ public final class LeaderLogic {
                     backoff(ctx, "offline"); // LiveStore 0.4.0 retries IsOfflineError with backoff, forever
                 }
             }
+            case SyncError.RateLimited limited -> {
+                if (policy == PushResumePolicy.REBASE_ONLY) {
+                    retryOrDie(ctx, error);
+                } else {
+                    backoff(ctx, error.describe(), limited.retryAfterMillis()); // never sooner than the server asked
+                }
+            }
             case SyncError.Transient t -> retryOrDie(ctx, error);
             case SyncError.Timeout t -> retryOrDie(ctx, error);
             case SyncError.Refused refused -> onPushRefused(ctx, inFlight.batch(), refused);
@@ -608,8 +619,12 @@ public final class LeaderLogic {
     }
 
     private void backoff(Ctx ctx, String reason) {
+        backoff(ctx, reason, 0);
+    }
+
+    private void backoff(Ctx ctx, String reason, long atLeastMillis) {
         int attempt = ctx.s.backoffAttempt();
-        long delay = backoffDelay(ctx, attempt);
+        long delay = Math.max(atLeastMillis, backoffDelay(ctx, attempt));
         long token = ctx.newId();
         ctx.s = ctx.s.withPush(new PushLoop.Backoff(attempt + 1, ctx.now + delay, reason, token))
                 .withBackoffAttempt(attempt + 1);

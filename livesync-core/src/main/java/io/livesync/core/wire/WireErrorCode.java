@@ -31,6 +31,10 @@ public enum WireErrorCode {
     WRONG_STORE("wrong-store", false, false),
     /** A missing or wrong token. */
     UNAUTHORIZED("unauthorized", false, false),
+    /** The identity may not do this: a read-only user pushing, a store outside the token's stores. */
+    FORBIDDEN("forbidden", false, false),
+    /** Too many requests from this identity; {@code retryAfterMillis} in the cause says when to try again. */
+    RATE_LIMITED("rate-limited", true, false),
     /** The server could not store or read (a database hiccup); nothing was stored. */
     STORAGE_ERROR("storage-error", true, false),
     /** The server is stopping; another instance (or this one, restarted) will answer. */
