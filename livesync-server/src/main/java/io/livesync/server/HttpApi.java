@@ -165,7 +165,7 @@ final class HttpApi extends Handler.Abstract {
         }
         long start = System.nanoTime();
         try {
-            switch (server.hub().push(storeId, batch, backendId)) {
+            switch (server.hub().push(storeId, batch, backendId, server.config().subjectFor(storeId), null)) {
                 case StoreHub.PushResult.Accepted accepted -> {
                     server.metrics().pushesAccepted.increment();
                     server.metrics().eventsAccepted.add(batch.size());
@@ -175,7 +175,21 @@ final class HttpApi extends Handler.Abstract {
                     server.metrics().pushRejected(rejected.reason());
                     ObjectNode body2 = WireCodec.error(rejected.error());
                     body2.put("code", rejected.reason());
-                    reply(response, callback, rejected.reason().equals("invalid-batch") ? 400 : 409, body2);
+                    if (rejected.error() instanceof WireFrames.UnknownError unknown && unknown.cause() != null) {
+                        if (unknown.cause().has("message")) {
+                            body2.set("message", unknown.cause().get("message"));
+                        }
+                        if (unknown.cause().has("seqNum")) {
+                            body2.set("seqNum", unknown.cause().get("seqNum")); // event-refused names its event
+                        }
+                    }
+                    int status = switch (rejected.reason()) {
+                        case "invalid-batch" -> 400;
+                        case "event-refused" -> 403;
+                        case "storage-error" -> 503;
+                        default -> 409;
+                    };
+                    reply(response, callback, status, body2);
                 }
             }
         } finally {

@@ -58,7 +58,7 @@ public final class SyncServer implements AutoCloseable {
                 ? new PostgresEventStore(config.postgresUrl(), config.postgresSchema(), config.nodeId())
                 : new SqliteEventStore(config.dataDir(), config.durability());
         this.metrics.eventsStored(store::eventCount);
-        this.hub = new StoreHub(store, metrics, log, 100, config.maxLiveSubscribersPerStore());
+        this.hub = new StoreHub(store, metrics, log, config.pushValidator(), 100, config.maxLiveSubscribersPerStore());
         hub.onRemoteReset(this::dropConnections);
         hub.maxBufferedEventsPerPull(config.maxBufferedEventsPerPull()); // a reset through another instance: clients reconnect and see it
         QueuedThreadPool threads = new QueuedThreadPool();
@@ -104,7 +104,9 @@ public final class SyncServer implements AutoCloseable {
             server.log.write("WARN", "auth-disabled", "message",
                     "--insecure-no-auth: ANY client can read and write ANY store. For local play only.");
         }
-        server.log.write("INFO", "server-start", "url", server.httpUri().toString(), "store", server.store.describe());
+        server.log.write("INFO", "server-start", "url", server.httpUri().toString(), "store", server.store.describe(),
+                "pushValidator", config.pushValidator() == PushValidator.ACCEPT_ALL ? "none"
+                        : config.pushValidator().getClass().getName());
         return server;
     }
 
@@ -155,7 +157,7 @@ public final class SyncServer implements AutoCloseable {
                 com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                         .put("id", "foreign-probe-" + (head + 1)).put("text", "foreign probe"),
                 "foreign-probe", "foreign-probe-session");
-        StoreHub.PushResult r = hub.push(storeId, java.util.List.of(probe), null);
+        StoreHub.PushResult r = hub.pushTrusted(storeId, java.util.List.of(probe), null);
         log.write("WARN", "test-hook-foreign-event", "store", storeId, "result", r.toString());
         return r instanceof StoreHub.PushResult.Accepted a ? a.newHead() : -1;
     }

@@ -217,7 +217,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
                 send(error(requestId, "injected transient failure"));
                 return;
             }
-            StoreHub.PushResult result = server.hub().push(storeId, batch, null,
+            StoreHub.PushResult result = server.hub().push(storeId, batch, null, server.config().subjectFor(storeId),
                     fault.afterAccept() == PushFaults.AfterAccept.BLACKHOLE ? this : null);
             switch (result) {
                 case StoreHub.PushResult.Accepted accepted -> {

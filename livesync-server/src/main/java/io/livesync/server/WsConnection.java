@@ -187,6 +187,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
                 return;
             }
             StoreHub.PushResult result = server.hub().push(storeId, push.batch(), push.backendId(),
+                    server.config().subjectFor(storeId),
                     fault.afterAccept() == PushFaults.AfterAccept.BLACKHOLE ? this : null);
             switch (result) {
                 case StoreHub.PushResult.Accepted accepted -> {
