@@ -197,6 +197,26 @@ class PushValidatorRefusesEventsOnEveryPathTest {
     }
 
     @Test
+    void theReadmeValidatorLetsOnlyTheOwnerCompleteATodo(@TempDir Path dir) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        try (SyncServer server = start(dir, "com.example.OnlyOwnersComplete")) {
+            String create = "{\"name\":\"v1.TodoCreated\",\"args\":{\"id\":\"t1\",\"text\":\"milk\"},\"seqNum\":1,"
+                    + "\"parentSeqNum\":0,\"clientId\":\"alice\",\"sessionId\":\"s\"}";
+            String completeBy = "{\"name\":\"v1.TodoCompleted\",\"args\":{\"id\":\"t1\"},\"seqNum\":2,"
+                    + "\"parentSeqNum\":1,\"clientId\":\"%s\",\"sessionId\":\"s\"}";
+            assertThat(RawClient.httpPush(http, server, "o", "secret", "{\"batch\":[" + create + "]}").statusCode())
+                    .isEqualTo(200);
+            HttpResponse<String> bob = RawClient.httpPush(http, server, "o", "secret",
+                    "{\"batch\":[" + completeBy.formatted("bob") + "]}");
+            assertThat(bob.statusCode()).as(bob.body()).isEqualTo(403);
+            assertThat(bob.body()).contains("only alice may complete t1");
+            assertThat(RawClient.httpPush(http, server, "o", "secret",
+                    "{\"batch\":[" + completeBy.formatted("alice") + "]}").statusCode()).isEqualTo(200);
+            assertThat(stored(server, "o")).extracting(Event::clientId).containsExactly("alice", "alice");
+        }
+    }
+
+    @Test
     void aMissingOrWrongValidatorClassFailsTheConfigurationClearly() {
         assertThatThrownBy(() -> ServerConfig.builder().pushValidator("com.example.NoSuchValidator"))
                 .isInstanceOf(IllegalArgumentException.class)
