@@ -2,6 +2,7 @@
 // Usage: node driver.mjs --url ws://127.0.0.1:8787 --store S --client C [--token T] [--storage memory|fs:DIR]
 // Commands on stdin, one JSON object per line; one JSON reply per line on stdout; logs on stderr:
 //   {"cmd":"create","count":N,"batch":K}   commit N todos in commits of K
+//   {"cmd":"delete"}                       commit v1.TodoDeleted of the first todo (by id)
 //   {"cmd":"wait","count":N,"timeoutMs":M} wait until the store holds N todos
 //   {"cmd":"status"}                       todo count and the leader's sync state
 //   {"cmd":"shutdown"}                     shut the store down and exit
@@ -25,9 +26,11 @@ const todos = State.SQLite.table({
 })
 const events = {
   todoCreated: Events.synced({ name: 'v1.TodoCreated', schema: Schema.Struct({ id: Schema.String, text: Schema.String }) }),
+  todoDeleted: Events.synced({ name: 'v1.TodoDeleted', schema: Schema.Struct({ id: Schema.String }) }),
 }
 const materializers = State.SQLite.materializers(events, {
   'v1.TodoCreated': ({ id, text }) => todos.insert({ id, text }),
+  'v1.TodoDeleted': ({ id }) => todos.delete().where({ id }),
 })
 const schema = makeSchema({ events, state: State.SQLite.makeState({ tables: { todos }, materializers }) })
 
@@ -78,6 +81,13 @@ for await (const line of rl) {
         }
         created += cmd.count
         reply({ ok: true, created })
+        break
+      }
+      case 'delete': {
+        const first = store.query(allTodos).map((t) => t.id).sort()[0]
+        if (first === undefined) throw new Error('no todo to delete')
+        store.commit(events.todoDeleted({ id: first }))
+        reply({ ok: true, deleted: first })
         break
       }
       case 'wait': {

@@ -86,6 +86,11 @@ final class ServerCommand implements Callable<Integer> {
             + "on the Nth accepted push of each store (default the first); see docs/testing-with-faults.md")
     String fault;
 
+    @Option(names = "--push-validator", description = "class name of a io.livesync.server.PushValidator on the class "
+            + "path (public, with a public no-argument constructor): every push passes it before it is stored; a "
+            + "refused event is answered event-refused")
+    String pushValidator;
+
     @Option(names = "--test-hooks", description = "enable POST /test/{storeId}/append-foreign (the rebase probe) and "
             + "POST /test/{storeId}/reset (wipes the store, new backend id), each with the store's bearer token; never "
             + "in production")
@@ -101,7 +106,11 @@ final class ServerCommand implements Callable<Integer> {
             Map<String, String> tokenMap = tokens != null ? ServerConfig.readTokens(tokens)
                     : System.getenv("LIVESYNC_TOKENS") != null
                             ? ServerConfig.parseTokens("LIVESYNC_TOKENS", System.getenv("LIVESYNC_TOKENS")) : Map.of();
-            config = ServerConfig.builder().host(host).port(port).dataDir(data)
+            ServerConfig.Builder builder = ServerConfig.builder();
+            if (pushValidator != null) {
+                builder.pushValidator(pushValidator);
+            }
+            config = builder.host(host).port(port).dataDir(data)
                     .postgres(postgres, postgresSchema).tokens(tokenMap).insecureNoAuth(insecureNoAuth)
                     .limits(new WireLimits(maxFrameBytes, maxEventsPerPush, maxEventBytes, maxJsonDepth))
                     .maxLiveSubscribersPerStore(maxLiveSubscribers).logFile(log).nodeId(nodeId).testHooks(testHooks)

@@ -50,6 +50,18 @@ class CliUserErrorsTest {
     }
 
     @Test
+    void aMissingOrWrongPushValidatorIsOneLineNamingTheClass(@TempDir Path dir) {
+        ConformanceCommandTest.Run missing = ConformanceCommandTest.run("server", "--port", "0", "--data",
+                dir.toString(), "--insecure-no-auth", "--push-validator", "com.example.NoSuchValidator");
+        assertOneLineNoStackTrace(missing);
+        assertThat(missing.err()).contains("push validator class com.example.NoSuchValidator is not on the class path");
+        ConformanceCommandTest.Run wrong = ConformanceCommandTest.run("server", "--port", "0", "--data",
+                dir.toString(), "--insecure-no-auth", "--push-validator", "java.lang.String");
+        assertOneLineNoStackTrace(wrong);
+        assertThat(wrong.err()).contains("java.lang.String does not implement io.livesync.server.PushValidator");
+    }
+
+    @Test
     void anUnknownOptionIsOneLineWithAHint() {
         ConformanceCommandTest.Run run = ConformanceCommandTest.run("simulate", "--no-such-option");
         assertOneLineNoStackTrace(run);

@@ -159,28 +159,32 @@ final class HttpApi extends Handler.Abstract {
             reply(response, callback, e.code() == WireErrorCode.FRAME_TOO_LARGE ? 413 : 400, error(e.code().wireName(), e.getMessage()));
             return;
         }
-        if (!server.enterPush()) {
-            reply(response, callback, 503, error("shutting-down", "the server is stopping"));
-            return;
-        }
-        long start = System.nanoTime();
-        try {
-            switch (server.hub().push(storeId, batch, backendId)) {
-                case StoreHub.PushResult.Accepted accepted -> {
-                    server.metrics().pushesAccepted.increment();
-                    server.metrics().eventsAccepted.add(batch.size());
+        PushPipeline.Reply reply = server.push(new PushPipeline.Request(PushPipeline.Transport.HTTP, storeId, batch,
+                backendId, server.config().subjectFor(storeId), Request.getRemoteAddr(request), null));
+        switch (reply) {
+            case PushPipeline.Reply.Accepted accepted ->
                     reply(response, callback, 200, JSON.createObjectNode().put("ok", true).put("head", accepted.newHead()));
+            case PushPipeline.Reply.Refused refused -> {
+                ObjectNode answer = WireCodec.error(refused.error());
+                answer.put("code", refused.reason());
+                if (refused.error() instanceof WireFrames.UnknownError unknown && unknown.cause() != null) {
+                    if (unknown.cause().has("message")) {
+                        answer.set("message", unknown.cause().get("message"));
+                    }
+                    if (unknown.cause().has("seqNum")) {
+                        answer.set("seqNum", unknown.cause().get("seqNum")); // event-refused names its event
+                    }
                 }
-                case StoreHub.PushResult.Rejected rejected -> {
-                    server.metrics().pushRejected(rejected.reason());
-                    ObjectNode body2 = WireCodec.error(rejected.error());
-                    body2.put("code", rejected.reason());
-                    reply(response, callback, rejected.reason().equals("invalid-batch") ? 400 : 409, body2);
-                }
+                int status = switch (refused.reason()) {
+                    case "invalid-batch" -> 400;
+                    case "event-refused" -> 403;
+                    case "storage-error", "shutting-down", "injected-fault" -> 503;
+                    default -> 409;
+                };
+                reply(response, callback, status, answer);
             }
-        } finally {
-            server.metrics().pushLatency(System.nanoTime() - start);
-            server.exitPush();
+            case PushPipeline.Reply.Withheld withheld -> throw new IllegalStateException(
+                    "faults are never injected into HTTP pushes: " + withheld);
         }
     }
 

@@ -18,6 +18,7 @@ public final class Metrics {
     final LongAdder eventsAccepted = new LongAdder();
     final Map<String, LongAdder> pushesRejected = new ConcurrentHashMap<>();
     final Map<String, LongAdder> protocolErrors = new ConcurrentHashMap<>();
+    final Map<String, LongAdder> pushRefusals = new ConcurrentHashMap<>();
     final LongAdder authFailures = new LongAdder();
     final LongAdder connectionsOpened = new LongAdder();
     final AtomicLong connectionsOpen = new AtomicLong();
@@ -40,6 +41,20 @@ public final class Metrics {
 
     void pushRejected(String reason) {
         pushesRejected.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    }
+
+    /**
+     * A push the validator refused (one refused event each), counted per store (store ids are {@code [A-Za-z0-9_-]}).
+     * An event refused again (a client re-pushed it before it heard of the refusal, e.g. after a rebase) counts again.
+     */
+    void pushRefused(String storeId) {
+        pushRefusals.computeIfAbsent(storeId, c -> new LongAdder()).increment();
+    }
+
+    /** Pushes the push validator refused in {@code storeId}. */
+    public long pushRefusals(String storeId) {
+        LongAdder a = pushRefusals.get(storeId);
+        return a == null ? 0 : a.sum();
     }
 
     void protocolError(io.livesync.core.wire.WireErrorCode code) {
@@ -87,6 +102,10 @@ public final class Metrics {
         sb.append("# HELP livesync_pushes_rejected_total Pushes rejected, by reason\n");
         sb.append("# TYPE livesync_pushes_rejected_total counter\n");
         pushesRejected.forEach((reason, n) -> sb.append("livesync_pushes_rejected_total{reason=\"").append(reason)
+                .append("\"} ").append(n.sum()).append('\n'));
+        sb.append("# HELP livesync_push_refusals_total Pushes refused by the push validator (each names one event), by store\n");
+        sb.append("# TYPE livesync_push_refusals_total counter\n");
+        pushRefusals.forEach((store, n) -> sb.append("livesync_push_refusals_total{store=\"").append(store)
                 .append("\"} ").append(n.sum()).append('\n'));
         sb.append("# HELP livesync_protocol_errors_total Malformed or refused inbound messages, by code\n");
         sb.append("# TYPE livesync_protocol_errors_total counter\n");

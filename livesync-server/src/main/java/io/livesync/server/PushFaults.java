@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * Fault injection for testing clients against this server (off by default; loudly logged when on). Asked once per
- * push, before it is stored, with the store's head (so "the Nth push that will be accepted" can be recognised).
+ * WebSocket push (0.4 and 0.3; HTTP pushes are never faulted), before it is stored and before the push validator, with
+ * the store's head (so "the Nth push that will be accepted" can be recognised).
  */
 public interface PushFaults {
 

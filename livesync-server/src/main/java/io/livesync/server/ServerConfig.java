@@ -33,8 +33,10 @@ public final class ServerConfig {
     private final long maxQueuedBytesPerConnection;
     private final int maxPullsPerConnection;
     private final int maxBufferedEventsPerPull;
+    private final PushValidator pushValidator;
 
     private ServerConfig(Builder b) {
+        this.pushValidator = b.pushValidator;
         this.maxQueuedBytesPerConnection = b.maxQueuedBytesPerConnection;
         this.maxPullsPerConnection = b.maxPullsPerConnection;
         this.maxBufferedEventsPerPull = b.maxBufferedEventsPerPull;
@@ -137,6 +139,22 @@ public final class ServerConfig {
         return testHooks;
     }
 
+    /** The rules every push passes before it is stored ({@link PushValidator#ACCEPT_ALL} unless configured). */
+    public PushValidator pushValidator() {
+        return pushValidator;
+    }
+
+    /**
+     * Who a request that passed authentication is, for the push validator: {@code "token:<storeId>"} when the store
+     * has its own token, {@code "token:*"} for the default token, {@code "anonymous"} with {@code --insecure-no-auth}.
+     */
+    public String subjectFor(String storeId) {
+        if (insecureNoAuth) {
+            return "anonymous";
+        }
+        return tokens.containsKey(storeId) ? "token:" + storeId : "token:*";
+    }
+
     /** The token a store requires: its own, else the {@code *} default; null when none is configured. */
     public String tokenFor(String storeId) {
         String token = tokens.get(storeId);
@@ -197,6 +215,23 @@ public final class ServerConfig {
         private long maxQueuedBytesPerConnection = 32L << 20;
         private int maxPullsPerConnection = 16;
         private int maxBufferedEventsPerPull = 50_000;
+        private PushValidator pushValidator = PushValidator.ACCEPT_ALL;
+
+        /** The rules every push passes before it is stored (see {@link PushValidator}). */
+        public Builder pushValidator(PushValidator v) {
+            this.pushValidator = Objects.requireNonNull(v, "pushValidator");
+            return this;
+        }
+
+        /**
+         * Loads the push validator {@code className} from the class path now.
+         *
+         * @throws IllegalArgumentException when the class is missing, is not a {@link PushValidator}, or cannot be
+         *     instantiated
+         */
+        public Builder pushValidator(String className) {
+            return pushValidator(PushValidator.load(className));
+        }
 
         public Builder maxQueuedBytesPerConnection(long n) {
             if (n < (1L << 20)) {

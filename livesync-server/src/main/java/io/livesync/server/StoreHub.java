@@ -71,6 +71,7 @@ final class StoreHub {
     private final EventStore store;
     private final Metrics metrics;
     private final ServerLog log;
+    private final PushValidator validator;
     private final int pageSize;
     private final int maxSubscribersPerStore;
     private volatile int maxBufferedEventsPerPull = 50_000;
@@ -135,7 +136,9 @@ final class StoreHub {
         }
     }
 
-    StoreHub(EventStore store, Metrics metrics, ServerLog log, int pageSize, int maxSubscribersPerStore) {
+    StoreHub(EventStore store, Metrics metrics, ServerLog log, PushValidator validator, int pageSize,
+            int maxSubscribersPerStore) {
+        this.validator = java.util.Objects.requireNonNull(validator, "validator");
         this.store = store;
         this.metrics = metrics;
         this.log = log;
@@ -193,21 +196,30 @@ final class StoreHub {
         return store.meta(storeId).head();
     }
 
-    PushResult push(String storeId, List<Event> batch, String backendId) {
-        return push(storeId, batch, backendId, null);
+    /** A push the server itself makes (the foreign-event test hook): not shown to the push validator. */
+    PushResult pushTrusted(String storeId, List<Event> batch, String backendId) {
+        return push(storeId, batch, backendId, null, null);
     }
 
     /**
-     * Arbitrates and, if accepted, appends and publishes a batch. {@code withholdFrom} (a connection) gets no live
-     * copy of this batch: the blackhole fault; null for normal operation.
+     * Validates, arbitrates and, if accepted, appends and publishes a batch. {@code subject} is who pushes (see
+     * {@link PushValidator.Pusher#subject()}); null only for the server's own pushes, which skip the validator.
+     * {@code withholdFrom} (a connection) gets no live copy of this batch: the blackhole fault; null for normal
+     * operation.
      */
-    PushResult push(String storeId, List<Event> batch, String backendId, Object withholdFrom) {
+    PushResult push(String storeId, List<Event> batch, String backendId, String subject, Object withholdFrom) {
         StoreState st = state(storeId);
         if (backendId != null && !backendId.equals(st.backendId)) {
             return new PushResult.Rejected(new BackendIdMismatchError(st.backendId, backendId), "backend-id-mismatch");
         }
         if (batch.isEmpty()) {
             return new PushResult.Accepted(st.publishedHead);
+        }
+        if (subject != null) {
+            PushResult.Rejected refused = validate(storeId, batch, subject); // user code: outside every lock
+            if (refused != null) {
+                return refused;
+            }
         }
         String staleCache = null;
         st.lock.lock();
@@ -244,6 +256,44 @@ final class StoreHub {
                 remoteReset(storeId, st, staleCache); // closes sockets: outside the lock
             }
         }
+    }
+
+    /** Runs the push validator: null when it accepts; a refusal naming the event, or a retryable error if it fails. */
+    private PushResult.Rejected validate(String storeId, List<Event> batch, String subject) {
+        String clientId = batch.getFirst().clientId();
+        PushValidator.Verdict verdict;
+        try {
+            verdict = validator.validate(new PushValidator.Push(storeId, new PushValidator.Pusher(subject, clientId),
+                    batch));
+            if (verdict instanceof PushValidator.Verdict.Refuse r && (r.index() < 0 || r.index() >= batch.size())) {
+                throw new IllegalStateException("it refused index " + r.index() + " of a batch of " + batch.size());
+            }
+            if (verdict == null) {
+                throw new IllegalStateException("it returned null");
+            }
+        } catch (RuntimeException e) {
+            log.write("ERROR", "push-validator-failed", "store", storeId, "subject", subject, "clientId", clientId,
+                    "events", batch.size(), "error", e.toString());
+            return new PushResult.Rejected(WireCodec.typedError(WireErrorCode.STORAGE_ERROR,
+                    "the push validator failed; nothing was stored; retrying is safe"), "storage-error");
+        }
+        return switch (verdict) {
+            case PushValidator.Verdict.Accept accept -> null;
+            case PushValidator.Verdict.Refuse refuse -> {
+                Event e = batch.get(refuse.index());
+                long seq = e.seq().global();
+                String reason = refuse.reason().length() > 500 ? refuse.reason().substring(0, 500) : refuse.reason();
+                metrics.pushRefused(storeId);
+                log.write("WARN", "event-refused", "store", storeId, "subject", subject, "clientId", e.clientId(),
+                        "seqNum", seq, "name", e.name(), "events", batch.size(), "reason", reason);
+                String message = "event e" + seq + " (" + e.name() + ") was refused: " + reason;
+                com.fasterxml.jackson.databind.node.ObjectNode cause = com.fasterxml.jackson.databind.node
+                        .JsonNodeFactory.instance.objectNode().put("name", "LivesyncError")
+                        .put("code", WireErrorCode.EVENT_REFUSED.wireName()).put("message", message).put("seqNum", seq);
+                yield new PushResult.Rejected(new io.livesync.core.wire.WireFrames.UnknownError(cause, message),
+                        "event-refused");
+            }
+        };
     }
 
     /** Delivers every event up to {@code head} that this instance has not published yet, in order. */

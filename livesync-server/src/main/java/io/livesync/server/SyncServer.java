@@ -47,7 +47,8 @@ public final class SyncServer implements AutoCloseable {
     private final List<ServerConnection> connections = new CopyOnWriteArrayList<>();
     private final AtomicInteger pushesInProgress = new AtomicInteger();
     private final AtomicBoolean stopping = new AtomicBoolean();
-    private volatile PushFaults faults = PushFaults.NONE;
+    private final PushPipeline storing;
+    private volatile PushPipeline pipeline;
 
     private SyncServer(ServerConfig config) {
         this.config = config;
@@ -58,7 +59,9 @@ public final class SyncServer implements AutoCloseable {
                 ? new PostgresEventStore(config.postgresUrl(), config.postgresSchema(), config.nodeId())
                 : new SqliteEventStore(config.dataDir(), config.durability());
         this.metrics.eventsStored(store::eventCount);
-        this.hub = new StoreHub(store, metrics, log, 100, config.maxLiveSubscribersPerStore());
+        this.hub = new StoreHub(store, metrics, log, config.pushValidator(), 100, config.maxLiveSubscribersPerStore());
+        this.storing = new StoringPushPipeline(hub, metrics, log);
+        this.pipeline = storing;
         hub.onRemoteReset(this::dropConnections);
         hub.maxBufferedEventsPerPull(config.maxBufferedEventsPerPull()); // a reset through another instance: clients reconnect and see it
         QueuedThreadPool threads = new QueuedThreadPool();
@@ -104,7 +107,9 @@ public final class SyncServer implements AutoCloseable {
             server.log.write("WARN", "auth-disabled", "message",
                     "--insecure-no-auth: ANY client can read and write ANY store. For local play only.");
         }
-        server.log.write("INFO", "server-start", "url", server.httpUri().toString(), "store", server.store.describe());
+        server.log.write("INFO", "server-start", "url", server.httpUri().toString(), "store", server.store.describe(),
+                "pushValidator", config.pushValidator() == PushValidator.ACCEPT_ALL ? "none"
+                        : config.pushValidator().getClass().getName());
         return server;
     }
 
@@ -155,7 +160,7 @@ public final class SyncServer implements AutoCloseable {
                 com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                         .put("id", "foreign-probe-" + (head + 1)).put("text", "foreign probe"),
                 "foreign-probe", "foreign-probe-session");
-        StoreHub.PushResult r = hub.push(storeId, java.util.List.of(probe), null);
+        StoreHub.PushResult r = hub.pushTrusted(storeId, java.util.List.of(probe), null);
         log.write("WARN", "test-hook-foreign-event", "store", storeId, "result", r.toString());
         return r instanceof StoreHub.PushResult.Accepted a ? a.newHead() : -1;
     }
@@ -225,14 +230,29 @@ public final class SyncServer implements AutoCloseable {
         connections.remove(c);
     }
 
-    /** Installs fault injection (tests, {@code livesync server --fault}); logged loudly. */
+    /** Installs fault injection (tests, {@code livesync server --fault}) as a decorator of the push pipeline; logged loudly. */
     public void faults(PushFaults f) {
-        this.faults = Objects.requireNonNull(f, "faults");
+        this.pipeline = new FaultInjectingPushPipeline(storing, Objects.requireNonNull(f, "faults"), hub, metrics, log);
         log.write("WARN", "faults-enabled", "message", "fault injection is ON: pushes may fail or lose their acks");
     }
 
-    PushFaults faults() {
-        return faults;
+    /**
+     * Runs one push through the pipeline behind the shutting-down gate (a stopping server refuses new pushes and
+     * waits for those in progress), and records its latency.
+     */
+    PushPipeline.Reply push(PushPipeline.Request request) {
+        if (!enterPush()) {
+            return new PushPipeline.Reply.Refused(io.livesync.core.wire.WireCodec.typedError(
+                    io.livesync.core.wire.WireErrorCode.SHUTTING_DOWN, "the server is stopping; retry on another instance"),
+                    "shutting-down");
+        }
+        long start = System.nanoTime();
+        try {
+            return pipeline.push(request);
+        } finally {
+            metrics.pushLatency(System.nanoTime() - start);
+            exitPush();
+        }
     }
 
     /**

@@ -193,11 +193,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
     }
 
     private void push(String requestId, JsonNode frame) {
-        if (!server.enterPush()) {
-            send(error(requestId, "the server is stopping"));
-            return;
-        }
-        long start = System.nanoTime();
+        List<Event> batch = new ArrayList<>();
         try {
             JsonNode batchNode = frame.path("batch");
             if (!batchNode.isArray() || batchNode.size() > server.config().limits().maxEventsPerPush()) {
@@ -206,60 +202,33 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
                         + server.config().limits().maxEventsPerPush() + " events"));
                 return;
             }
-            List<Event> batch = new ArrayList<>();
             for (int i = 0; i < batchNode.size(); i++) {
                 batch.add(server.codec().pushedEventFromWire(batchNode.get(i), "batch[" + i + "]", requestId));
-            }
-            long head = server.hub().head(storeId);
-            PushFaults.Decision fault = server.faults().decide(storeId, batch, head);
-            if (fault.failBeforeStoring() != null) {
-                server.metrics().pushRejected("injected-fault");
-                send(error(requestId, "injected transient failure"));
-                return;
-            }
-            StoreHub.PushResult result = server.hub().push(storeId, batch, null,
-                    fault.afterAccept() == PushFaults.AfterAccept.BLACKHOLE ? this : null);
-            switch (result) {
-                case StoreHub.PushResult.Accepted accepted -> {
-                    server.metrics().pushesAccepted.increment();
-                    server.metrics().eventsAccepted.add(batch.size());
-                    server.log().write("INFO", "push-accepted", "store", storeId, "remote", remote, "events",
-                            batch.size(), "head", accepted.newHead(), "protocol", "0.3");
-                    switch (fault.afterAccept()) {
-                        case ACK -> send("{\"_tag\":\"WSMessage.PushAck\",\"requestId\":" + quote(requestId) + "}");
-                        case DROP_CONNECTION -> {
-                            server.log().write("WARN", "fault-injected", "store", storeId, "fault", "lost-ack-close",
-                                    "head", accepted.newHead());
-                            outbound.closeAfterFlush("injected fault: lost ack"); // the echo queued before goes out first
-                        }
-                        case ERROR_AFTER_STORE -> {
-                            server.log().write("WARN", "fault-injected", "store", storeId, "fault",
-                                    "error-after-store", "head", accepted.newHead());
-                            send(error(requestId, "injected fault: error after store"));
-                        }
-                        case BLACKHOLE -> server.log().write("WARN", "fault-injected", "store", storeId, "fault",
-                                "blackhole", "head", accepted.newHead());
-                    }
-                }
-                case StoreHub.PushResult.Rejected rejected -> {
-                    server.metrics().pushRejected(rejected.reason());
-                    String message = rejected.error() instanceof WireFrames.ServerAheadError ahead
-                            ? "Invalid parent event number. Received e" + ahead.providedNum() + " but expected e"
-                                    + ahead.minimumExpectedNum()
-                            : WireCodec.error(rejected.error()).toString();
-                    server.log().write("INFO", "push-rejected", "store", storeId, "remote", remote, "reason",
-                            rejected.reason(), "protocol", "0.3");
-                    send(error(requestId, message));
-                }
             }
         } catch (WireException e) {
             server.metrics().protocolError(e.code());
             send(error(requestId, e.code() + ": " + e.getMessage()));
-        } catch (RuntimeException e) {
-            send(error(requestId, "storage-error: " + e.getMessage()));
-        } finally {
-            server.metrics().pushLatency(System.nanoTime() - start);
-            server.exitPush();
+            return;
+        }
+        PushPipeline.Reply reply = server.push(new PushPipeline.Request(PushPipeline.Transport.WS_03, storeId, batch,
+                null, server.config().subjectFor(storeId), remote, this));
+        switch (reply) {
+            case PushPipeline.Reply.Accepted accepted ->
+                    send("{\"_tag\":\"WSMessage.PushAck\",\"requestId\":" + quote(requestId) + "}");
+            case PushPipeline.Reply.Refused refused -> send(error(requestId,
+                    refused.error() instanceof WireFrames.ServerAheadError ahead
+                            ? "Invalid parent event number. Received e" + ahead.providedNum() + " but expected e"
+                                    + ahead.minimumExpectedNum()
+                            : WireCodec.error(refused.error()).toString()));
+            case PushPipeline.Reply.Withheld withheld -> {
+                switch (withheld.fault()) {
+                    case PushPipeline.Fault.Disconnect d -> outbound.closeAfterFlush("injected fault: disconnect");
+                    case PushPipeline.Fault.LostAck l -> outbound.closeAfterFlush("injected fault: lost ack"); // echo first
+                    case PushPipeline.Fault.ErrorAfterStore e -> send(error(requestId,
+                            "injected fault: error after store"));
+                    case PushPipeline.Fault.Blackhole b -> { } // no ack; the echo went to everyone else
+                }
+            }
         }
     }
 

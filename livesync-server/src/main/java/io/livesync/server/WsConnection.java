@@ -162,70 +162,27 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
     }
 
     private void handlePush(WireFrames.PushRequest push) {
-        long start = System.nanoTime();
-        if (!server.enterPush()) {
-            exit(push.id(), WireCodec.typedError(WireErrorCode.SHUTTING_DOWN, "the server is stopping; retry on another instance"));
+        WireError refusal = checkRequest(push.storeId(), push.syncPayload());
+        if (refusal != null) {
+            server.metrics().pushRejected("refused");
+            exit(push.id(), refusal);
             return;
         }
-        try {
-            WireError refusal = checkRequest(push.storeId(), push.syncPayload());
-            if (refusal != null) {
-                server.metrics().pushRejected("refused");
-                exit(push.id(), refusal);
-                return;
-            }
-            PushFaults.Decision fault = server.faults().decide(storeId, push.batch(), server.hub().head(storeId));
-            if (fault.dropBeforeStoring()) {
-                server.log().write("WARN", "fault-injected", "store", storeId, "fault", "disconnect");
-                close(StatusCode.SERVER_ERROR, "injected fault: disconnect");
-                return;
-            }
-            if (fault.failBeforeStoring() != null) {
-                server.log().write("WARN", "fault-injected", "store", storeId, "fault", "fail-before-storing");
-                server.metrics().pushRejected("injected-fault");
-                exit(push.id(), fault.failBeforeStoring());
-                return;
-            }
-            StoreHub.PushResult result = server.hub().push(storeId, push.batch(), push.backendId(),
-                    fault.afterAccept() == PushFaults.AfterAccept.BLACKHOLE ? this : null);
-            switch (result) {
-                case StoreHub.PushResult.Accepted accepted -> {
-                    server.metrics().pushesAccepted.increment();
-                    server.metrics().eventsAccepted.add(push.batch().size());
-                    server.log().write("INFO", "push-accepted", "store", storeId, "remote", remote,
-                            "events", push.batch().size(), "head", accepted.newHead());
-                    switch (fault.afterAccept()) {
-                        case ACK -> send(server.codec().encode(new WireFrames.Exit(push.id(),
-                                new WireFrames.Success(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
-                                        .objectNode()))));
-                        case DROP_CONNECTION -> {
-                            server.log().write("WARN", "fault-injected", "store", storeId, "fault", "lost-ack-close",
-                                    "head", accepted.newHead());
-                            outbound.closeAfterFlush("injected fault: lost ack"); // the echo queued before goes out first
-                        }
-                        case ERROR_AFTER_STORE -> {
-                            server.log().write("WARN", "fault-injected", "store", storeId, "fault",
-                                    "error-after-store", "head", accepted.newHead());
-                            exit(push.id(), WireCodec.typedError(WireErrorCode.STORAGE_ERROR, "injected fault: error after store"));
-                        }
-                        case BLACKHOLE -> server.log().write("WARN", "fault-injected", "store", storeId, "fault",
-                                "blackhole", "head", accepted.newHead());
-                    }
-                }
-                case StoreHub.PushResult.Rejected rejected -> {
-                    server.metrics().pushRejected(rejected.reason());
-                    server.log().write("INFO", "push-rejected", "store", storeId, "remote", remote,
-                            "reason", rejected.reason(), "error", WireCodec.error(rejected.error()).toString());
-                    exit(push.id(), rejected.error());
+        PushPipeline.Reply reply = server.push(new PushPipeline.Request(PushPipeline.Transport.WS_04, storeId,
+                push.batch(), push.backendId(), server.config().subjectFor(storeId), remote, this));
+        switch (reply) {
+            case PushPipeline.Reply.Accepted accepted -> send(server.codec().encode(new WireFrames.Exit(push.id(),
+                    new WireFrames.Success(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()))));
+            case PushPipeline.Reply.Refused refused -> exit(push.id(), refused.error());
+            case PushPipeline.Reply.Withheld withheld -> {
+                switch (withheld.fault()) {
+                    case PushPipeline.Fault.Disconnect d -> close(StatusCode.SERVER_ERROR, "injected fault: disconnect");
+                    case PushPipeline.Fault.LostAck l -> outbound.closeAfterFlush("injected fault: lost ack"); // echo first
+                    case PushPipeline.Fault.ErrorAfterStore e -> exit(push.id(), WireCodec.typedError(
+                            WireErrorCode.STORAGE_ERROR, "injected fault: error after store"));
+                    case PushPipeline.Fault.Blackhole b -> { } // no ack; the echo went to everyone else
                 }
             }
-        } catch (RuntimeException e) {
-            server.metrics().pushRejected("storage-error");
-            server.log().write("ERROR", "push-failed", "store", storeId, "error", e.toString());
-            exit(push.id(), WireCodec.typedError(WireErrorCode.STORAGE_ERROR, "the push was not stored: " + e.getMessage()));
-        } finally {
-            server.metrics().pushLatency(System.nanoTime() - start);
-            server.exitPush();
         }
     }
 

@@ -52,7 +52,8 @@ class ArbitrationContentionTest {
                         barrier.await();
                         long head = hub.head(storeId);
                         barrier.await(); // everyone read the same head: all race for it
-                        StoreHub.PushResult r = hub.push(storeId, batch("p" + pusher, head, 1 + pusher % 3, round), null);
+                        StoreHub.PushResult r = hub.push(storeId, batch("p" + pusher, head, 1 + pusher % 3, round), null,
+                                "token:*", null);
                         switch (r) {
                             case StoreHub.PushResult.Accepted a -> won++;
                             case StoreHub.PushResult.Rejected rejected -> {
@@ -84,7 +85,7 @@ class ArbitrationContentionTest {
     @Test
     void sqliteOneWinnerPerHead(@TempDir Path dir) throws Exception {
         try (SqliteEventStore store = new SqliteEventStore(dir)) {
-            StoreHub hub = new StoreHub(store, new Metrics(), ServerLog.discard(), 100, 100);
+            StoreHub hub = new StoreHub(store, new Metrics(), ServerLog.discard(), PushValidator.ACCEPT_ALL, 100, 100);
             race(List.of(hub), store, "contention");
         }
     }
@@ -94,8 +95,8 @@ class ArbitrationContentionTest {
         String schema = Postgres.freshSchema("contention");
         try (PostgresEventStore one = new PostgresEventStore(Postgres.URL, schema);
                 PostgresEventStore two = new PostgresEventStore(Postgres.URL, schema)) {
-            StoreHub hubOne = new StoreHub(one, new Metrics(), ServerLog.discard(), 100, 100);
-            StoreHub hubTwo = new StoreHub(two, new Metrics(), ServerLog.discard(), 100, 100);
+            StoreHub hubOne = new StoreHub(one, new Metrics(), ServerLog.discard(), PushValidator.ACCEPT_ALL, 100, 100);
+            StoreHub hubTwo = new StoreHub(two, new Metrics(), ServerLog.discard(), PushValidator.ACCEPT_ALL, 100, 100);
             race(List.of(hubOne, hubTwo), one, "contention");
         } finally {
             Postgres.drop(schema);

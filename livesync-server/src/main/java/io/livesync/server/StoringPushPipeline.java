@@ -1,0 +1,49 @@
+package io.livesync.server;
+
+import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireErrorCode;
+
+/** The push pipeline without faults: validator, arbitration, storage, publication, metrics and log. */
+final class StoringPushPipeline implements PushPipeline {
+
+    private final StoreHub hub;
+    private final Metrics metrics;
+    private final ServerLog log;
+
+    StoringPushPipeline(StoreHub hub, Metrics metrics, ServerLog log) {
+        this.hub = hub;
+        this.metrics = metrics;
+        this.log = log;
+    }
+
+    @Override
+    public Reply push(Request r) {
+        StoreHub.PushResult result;
+        try {
+            result = hub.push(r.storeId(), r.batch(), r.backendId(), r.subject(),
+                    r.withholdEcho() ? r.connection() : null);
+        } catch (RuntimeException e) {
+            metrics.pushRejected("storage-error");
+            log.write("ERROR", "push-failed", "store", r.storeId(), "remote", r.remote(), "protocol",
+                    r.transport().logName, "error", e.toString());
+            return new Reply.Refused(WireCodec.typedError(WireErrorCode.STORAGE_ERROR,
+                    "the push was not stored: " + e.getMessage()), "storage-error");
+        }
+        return switch (result) {
+            case StoreHub.PushResult.Accepted accepted -> {
+                metrics.pushesAccepted.increment();
+                metrics.eventsAccepted.add(r.batch().size());
+                log.write("INFO", "push-accepted", "store", r.storeId(), "remote", r.remote(), "events",
+                        r.batch().size(), "head", accepted.newHead(), "protocol", r.transport().logName);
+                yield new Reply.Accepted(accepted.newHead());
+            }
+            case StoreHub.PushResult.Rejected rejected -> {
+                metrics.pushRejected(rejected.reason());
+                log.write("INFO", "push-rejected", "store", r.storeId(), "remote", r.remote(), "reason",
+                        rejected.reason(), "protocol", r.transport().logName, "error",
+                        WireCodec.error(rejected.error()).toString());
+                yield new Reply.Refused(rejected.error(), rejected.reason());
+            }
+        };
+    }
+}
