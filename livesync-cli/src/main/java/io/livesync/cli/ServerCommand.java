@@ -96,6 +96,10 @@ final class ServerCommand implements Callable<Integer> {
             + "in production")
     boolean testHooks;
 
+    @Option(names = "--admin-token-file", description = "file holding the operator's token (at least 16 characters) "
+            + "for the admin API and the dashboard; else LIVESYNC_ADMIN_TOKEN; none = both disabled")
+    java.nio.file.Path adminTokenFile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -107,6 +111,11 @@ final class ServerCommand implements Callable<Integer> {
                     : System.getenv("LIVESYNC_TOKENS") != null
                             ? ServerConfig.parseTokens("LIVESYNC_TOKENS", System.getenv("LIVESYNC_TOKENS")) : Map.of();
             ServerConfig.Builder builder = ServerConfig.builder();
+            String admin = adminTokenFile != null ? java.nio.file.Files.readString(adminTokenFile).strip()
+                    : System.getenv("LIVESYNC_ADMIN_TOKEN");
+            if (admin != null && !admin.isBlank()) {
+                builder.adminToken(admin);
+            }
             if (pushValidator != null) {
                 builder.pushValidator(pushValidator);
             }

@@ -21,6 +21,7 @@ public final class ServerConfig {
     private final String postgresUrl;
     private final String postgresSchema;
     private final Map<String, String> tokens;
+    private final String adminToken;
     private final boolean insecureNoAuth;
     private final WireLimits limits;
     private final int maxLiveSubscribersPerStore;
@@ -49,6 +50,7 @@ public final class ServerConfig {
         this.postgresUrl = b.postgresUrl;
         this.postgresSchema = b.postgresSchema;
         this.tokens = Map.copyOf(b.tokens);
+        this.adminToken = b.adminToken;
         this.insecureNoAuth = b.insecureNoAuth;
         this.limits = b.limits;
         this.maxLiveSubscribersPerStore = b.maxLiveSubscribersPerStore;
@@ -155,6 +157,18 @@ public final class ServerConfig {
         return tokens.containsKey(storeId) ? "token:" + storeId : "token:*";
     }
 
+    /** The operator's token for the admin API and the dashboard, or null (then they answer 403 to everyone). */
+    public String adminToken() {
+        return adminToken;
+    }
+
+    /** Whether {@code presented} is the admin token (constant-time; false when no admin token is configured). */
+    public boolean isAdminToken(String presented) {
+        return adminToken != null && presented != null && java.security.MessageDigest.isEqual(
+                adminToken.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                presented.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** The token a store requires: its own, else the {@code *} default; null when none is configured. */
     public String tokenFor(String storeId) {
         String token = tokens.get(storeId);
@@ -202,6 +216,7 @@ public final class ServerConfig {
         private String postgresUrl;
         private String postgresSchema = "livesync";
         private final Map<String, String> tokens = new LinkedHashMap<>();
+        private String adminToken;
         private boolean insecureNoAuth;
         private WireLimits limits = WireLimits.DEFAULT;
         private int maxLiveSubscribersPerStore = 1000;
@@ -317,6 +332,15 @@ public final class ServerConfig {
                 }
             });
             this.tokens.putAll(t);
+            return this;
+        }
+
+        /** The operator's token for the admin API and dashboard (at least 16 characters); none = both disabled. */
+        public Builder adminToken(String token) {
+            if (token != null && token.strip().length() < 16) {
+                throw new IllegalArgumentException("the admin token must have at least 16 characters");
+            }
+            this.adminToken = token == null ? null : token.strip();
             return this;
         }
 
