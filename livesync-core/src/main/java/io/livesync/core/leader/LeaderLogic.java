@@ -39,7 +39,6 @@ import java.util.function.Predicate;
  */
 public final class LeaderLogic {
 
-    private static final String SERVER_AHEAD = "server-ahead";
 
     private final LeaderConfig config;
     private final Predicate<Event> isClientOnly;
@@ -193,12 +192,12 @@ public final class LeaderLogic {
         for (Event e : events) {
             Optional<EventDefinition> definition = config.schema().find(e.name());
             if (definition.isEmpty()) {
-                return new LocalPushOutcome.Rejected("invalid-event", null, e.seq(),
+                return new LocalPushOutcome.Rejected(LocalPushOutcome.RejectReason.INVALID_EVENT, null, e.seq(),
                         "unknown event name \"" + e.name() + "\"");
             }
             Optional<String> problem = definition.get().argsValidator().problem(e.args());
             if (problem.isPresent()) {
-                return new LocalPushOutcome.Rejected("invalid-event", null, e.seq(),
+                return new LocalPushOutcome.Rejected(LocalPushOutcome.RejectReason.INVALID_EVENT, null, e.seq(),
                         "invalid args for \"" + e.name() + "\": " + problem.get());
             }
         }
@@ -207,16 +206,16 @@ public final class LeaderLogic {
         Event first = events.getFirst();
         EventSeq.SeqPair expected = head.next(isClientOnly(first));
         if (!first.seq().isGreaterThan(head)) {
-            return new LocalPushOutcome.Rejected("leader-ahead", expected.seq(), first.seq(),
+            return new LocalPushOutcome.Rejected(LocalPushOutcome.RejectReason.LEADER_AHEAD, expected.seq(), first.seq(),
                     "the leader is at " + head + "; rebase and re-send");
         }
         if (first.seq().rebaseGeneration() < head.rebaseGeneration()) {
-            return new LocalPushOutcome.Rejected("stale-generation", expected.seq(), first.seq(),
+            return new LocalPushOutcome.Rejected(LocalPushOutcome.RejectReason.STALE_GENERATION, expected.seq(), first.seq(),
                     "generation " + first.seq().rebaseGeneration() + " is older than the leader's "
                             + head.rebaseGeneration());
         }
         if (!first.seq().samePosition(expected.seq()) || !first.parent().samePosition(expected.parent())) {
-            return new LocalPushOutcome.Rejected("non-contiguous", expected.seq(), first.seq(),
+            return new LocalPushOutcome.Rejected(LocalPushOutcome.RejectReason.NON_CONTIGUOUS, expected.seq(), first.seq(),
                     "expected " + expected.seq() + "←" + expected.parent() + ", got " + first.seq() + "←"
                             + first.parent());
         }
@@ -225,7 +224,7 @@ public final class LeaderLogic {
             Event current = events.get(i);
             EventSeq.SeqPair next = previous.seq().next(isClientOnly(current));
             if (!current.seq().samePosition(next.seq()) || !current.parent().samePosition(next.parent())) {
-                return new LocalPushOutcome.Rejected("non-contiguous", next.seq(), current.seq(),
+                return new LocalPushOutcome.Rejected(LocalPushOutcome.RejectReason.NON_CONTIGUOUS, next.seq(), current.seq(),
                         "event " + i + " of the batch: expected " + next.seq() + "←" + next.parent() + ", got "
                                 + current.seq() + "←" + current.parent());
             }
@@ -236,7 +235,7 @@ public final class LeaderLogic {
                 ctx.s = ctx.s.withSync(advance.newState());
                 yield LocalPushOutcome.APPLIED;
             }
-            case MergeResult.Reject reject -> new LocalPushOutcome.Rejected("leader-ahead",
+            case MergeResult.Reject reject -> new LocalPushOutcome.Rejected(LocalPushOutcome.RejectReason.LEADER_AHEAD,
                     reject.expectedMinimumId(), first.seq(), "the leader is at " + head);
             case MergeResult.Rebase rebase -> throw new IllegalStateException("a local push never rebases");
         };
@@ -291,7 +290,7 @@ public final class LeaderLogic {
         if (page.pageInfo() instanceof PageInfo.NoMore) {
             ctx.s = ctx.s.withPull(ctx.s.activePullId(), 0, true);
             if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED
-                    && ctx.s.push() instanceof PushLoop.Parked parked && parked.reason().equals(SERVER_AHEAD)) {
+                    && ctx.s.push() instanceof PushLoop.Parked parked && parked.kind() == PushLoop.ParkReason.SERVER_AHEAD) {
                 resume(ctx, "caught-up-after-server-ahead");
             }
         }
@@ -439,7 +438,8 @@ public final class LeaderLogic {
         }
         Optional<String> never = config.pushLimits().neverAccepted(batch.getFirst());
         if (never.isPresent()) {
-            parkForGood(ctx, "event " + batch.getFirst().seq() + " can never be pushed: " + never.get());
+            parkForGood(ctx, PushLoop.ParkReason.NEVER_ACCEPTED, "event " + batch.getFirst().seq()
+                    + " can never be pushed: " + never.get());
             return;
         }
         long attemptId = ctx.newId();
@@ -511,7 +511,7 @@ public final class LeaderLogic {
         switch (error) {
             case SyncError.BackendIdMismatch mismatch -> onBackendReset(ctx, mismatch);
             case SyncError.ServerAhead ahead -> {
-                park(ctx, SERVER_AHEAD);
+                park(ctx, PushLoop.ParkReason.SERVER_AHEAD, "");
                 if (policy == PushResumePolicy.SUPERVISED) {
                     // Re-pull from the persisted cursor: its catch-up brings the events that explain the rejection
                     // (even when they arrived on the live pull before the rejection did), and its NoMore page
@@ -521,7 +521,7 @@ public final class LeaderLogic {
             }
             case SyncError.Offline offline -> {
                 if (policy == PushResumePolicy.REBASE_ONLY) {
-                    park(ctx, "offline");
+                    park(ctx, PushLoop.ParkReason.OFFLINE, "");
                 } else {
                     backoff(ctx, "offline"); // LiveStore 0.4.0 retries IsOfflineError with backoff, forever
                 }
@@ -560,7 +560,8 @@ public final class LeaderLogic {
         if (target == null || !inBatch) {
             // the server named an event this batch did not carry: a server bug; never drop anything on its word
             ctx.log(Level.ERROR, "event-refused-unknown", "seqNum", refused.seqNum(), "reason", refused.reason());
-            parkForGood(ctx, "the server refused e" + refused.seqNum() + ", which was not in the pushed batch");
+            parkForGood(ctx, PushLoop.ParkReason.REFUSED, "the server refused e" + refused.seqNum()
+                    + ", which was not in the pushed batch");
             return;
         }
         MergeResult.Rebase without = ctx.s.sync().withoutPending(target, ctx.s.logTail(), isClientOnly);
@@ -593,13 +594,16 @@ public final class LeaderLogic {
             dispatch(ctx);
             return;
         }
-        parkForGood(ctx, refused.describe() + (sizeRefusal ? "; event " + batch.getFirst().seq()
+        parkForGood(ctx, sizeRefusal ? PushLoop.ParkReason.NEVER_ACCEPTED : PushLoop.ParkReason.REFUSED,
+                refused.code() + ": " + refused.message() + (sizeRefusal ? "; event " + batch.getFirst().seq()
                 + " can never be pushed to this server" : ""));
     }
 
     /** Parks the push loop for good (pulls continue): only a new store or a restarted app can push again. */
-    private void parkForGood(Ctx ctx, String reason) {
-        ctx.s = ctx.s.withPush(new PushLoop.Parked(reason, ctx.now, true)).withStats(ctx.s.stats().park());
+    private void parkForGood(Ctx ctx, PushLoop.ParkReason kind, String detail) {
+        PushLoop.Parked parked = new PushLoop.Parked(kind, detail, ctx.now, true);
+        String reason = parked.reason();
+        ctx.s = ctx.s.withPush(parked).withStats(ctx.s.stats().park());
         ctx.log(Level.ERROR, "push-loop-stopped", "reason", reason,
                 "hint", "pending events stay in the local log; pulling goes on");
     }
@@ -607,14 +611,16 @@ public final class LeaderLogic {
     private void retryOrDie(Ctx ctx, SyncError error) {
         if (config.pushResumePolicy() == PushResumePolicy.REBASE_ONLY) {
             // LiveStore before the fix: the pushing fiber fails and onError='ignore' swallows it.
-            park(ctx, "push-loop-dead: " + error.describe());
+            park(ctx, PushLoop.ParkReason.PUSH_LOOP_DEAD, error.describe());
         } else {
             backoff(ctx, error.describe());
         }
     }
 
-    private void park(Ctx ctx, String reason) {
-        ctx.s = ctx.s.withPush(new PushLoop.Parked(reason, ctx.now, false)).withStats(ctx.s.stats().park());
+    private void park(Ctx ctx, PushLoop.ParkReason kind, String detail) {
+        PushLoop.Parked parked = new PushLoop.Parked(kind, detail, ctx.now, false);
+        String reason = parked.reason();
+        ctx.s = ctx.s.withPush(parked).withStats(ctx.s.stats().park());
         ctx.log(Level.WARN, "push-loop-park", "reason", reason);
     }
 
@@ -705,7 +711,8 @@ public final class LeaderLogic {
 
     private void stopForGood(Ctx ctx, SyncError error, String hint) {
         String reason = error.describe();
-        ctx.s = ctx.s.withFatal(reason).withPush(new PushLoop.Parked(reason, ctx.now, true))
+        ctx.s = ctx.s.withFatal(reason).withPush(new PushLoop.Parked(PushLoop.ParkReason.SYNC_STOPPED, reason, ctx.now,
+                true))
                 .withPull(0, ctx.s.pullAttempt(), false).withStats(ctx.s.stats().park());
         ctx.log(Level.ERROR, "sync-stopped", "reason", reason, "hint", hint);
     }
