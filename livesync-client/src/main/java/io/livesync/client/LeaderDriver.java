@@ -95,8 +95,8 @@ final class LeaderDriver {
     }
 
     void start() {
-        thread = Thread.ofVirtual().name("livesync-leader-" + node).unstarted(this::run);
-        thread.setUncaughtExceptionHandler((t, e) -> fail("leader thread crashed: " + e, e));
+        thread = io.livesync.core.Threads.unstartedVirtual("livesync-leader-" + node, this::run,
+                (t, e) -> fail("leader thread crashed: " + e, e));
         thread.start();
         post(new LeaderInput.Start());
         if (backend != null) {

@@ -50,7 +50,7 @@ final class SessionDriver {
     void start() {
         EventSeq head = leader.register(this).join();
         state = SessionLogic.State.initial(head);
-        thread = Thread.ofVirtual().name("livesync-session-" + logic.sessionId()).start(this::run);
+        thread = io.livesync.core.Threads.startVirtual("livesync-session-" + logic.sessionId(), this::run);
     }
 
     SessionLogic.State state() {

@@ -66,9 +66,9 @@ public final class Store implements AutoCloseable {
             this.schema = b.schema;
             this.db = db;
             this.timers = Executors.newSingleThreadScheduledExecutor(
-                    Thread.ofPlatform().daemon().name("livesync-timers-" + b.clientId).factory());
+                    io.livesync.core.Threads.platformDaemon("livesync-timers-" + b.clientId));
             this.listeners = Executors.newThreadPerTaskExecutor(
-                    Thread.ofVirtual().name("livesync-listener-" + b.clientId, 0).factory());
+                    io.livesync.core.Threads.virtual("livesync-listener-" + b.clientId));
             this.log = b.log;
             this.backend = b.backend;
             this.leaderPushBatchSize = b.leaderPushBatchSize;

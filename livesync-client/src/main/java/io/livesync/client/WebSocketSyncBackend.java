@@ -108,7 +108,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
         this.pushLimits = PushLimits.forServer(b.serverLimits, envelopeBytes());
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         this.transport = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("livesync-ws-" + storeId).factory());
+                io.livesync.core.Threads.platformDaemon("livesync-ws-" + storeId));
     }
 
     /**
