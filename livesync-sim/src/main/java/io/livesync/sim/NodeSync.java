@@ -157,7 +157,13 @@ public final class NodeSync {
     }
 
     /** The outcome of one run. */
-    public record RunResult(int index, Params params, boolean passed, String verdict, double seconds, Path dir) {}
+    /**
+     * One run's outcome. {@code seconds} is the whole run; {@code startupSeconds} the part until every client
+     * process answered its first status (JVM start and store open); {@code syncSeconds} from the first create command
+     * (the first commit) until convergence was observed (polled every 200 ms).
+     */
+    public record RunResult(int index, Params params, boolean passed, String verdict, double seconds, Path dir,
+            double startupSeconds, double syncSeconds) {}
 
     private final PrintStream out;
 
@@ -200,7 +206,8 @@ public final class NodeSync {
                 pin(pinned, "commit-batch-size", p.commitBatchSize()),
                 pin(pinned, "leader-push-batch-size", p.leaderPushBatchSize()),
                 pin(pinned, "backend-push-batch-size", p.backendPushBatchSize()),
-                pinned.getOrDefault("storage", p.storage()), p.delays(), policy);
+                pinned.getOrDefault("storage", p.storage()),
+                "0".equals(pinned.get("delays")) ? new int[5] : p.delays(), policy);
     }
 
     private static int pin(Map<String, String> pinned, String key, int drawn) {
@@ -273,6 +280,10 @@ public final class NodeSync {
             for (int c = 0; c < params.todoCounts().size(); c++) {
                 nodes.add(h.startClient("client-" + (char) ('a' + c), params, policy, pause, c));
             }
+            for (Controlled node : nodes) {
+                h.call(node, "{\"cmd\":\"status\"}"); // every client is up before the first commit
+            }
+            long firstCommit = System.nanoTime();
             List<CompletableFuture<JsonNode>> creates = new ArrayList<>();
             for (int c = 0; c < nodes.size(); c++) {
                 Controlled node = nodes.get(c);
@@ -282,9 +293,11 @@ public final class NodeSync {
             }
             String verdict = h.awaitConvergence(nodes, params.total(), options.timeout(),
                     creates.toArray(CompletableFuture[]::new));
+            long end = System.nanoTime();
             boolean passed = verdict.startsWith("converged");
             runner.write(passed ? "INFO" : "ERROR", "run-end", "passed", passed, "verdict", verdict);
-            return new RunResult(index, params, passed, verdict, (System.nanoTime() - start) / 1e9, dir);
+            return new RunResult(index, params, passed, verdict, (end - start) / 1e9, dir, (firstCommit - start) / 1e9,
+                    (end - firstCommit) / 1e9);
         }
     }
 
