@@ -1,5 +1,6 @@
 package io.livesync.cli;
 
+import io.livesync.core.wire.WireLimits;
 import io.livesync.sim.NodeSync;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,8 @@ final class NodeSyncBenchmark implements Callable<Integer> {
     Integer todos;
 
     @Option(names = "--backend-push-batch", defaultValue = "50",
-            description = "events per push to the server (default ${DEFAULT-VALUE})")
+            description = "events per push to the server (default ${DEFAULT-VALUE}); above 100 (LiveStore's limit) the "
+                    + "server is configured to accept that many per push and the clients are told")
     int backendPushBatch;
 
     @Option(names = "--timeout-minutes", defaultValue = "10", description = "per case (default ${DEFAULT-VALUE})")
@@ -82,6 +84,9 @@ final class NodeSyncBenchmark implements Callable<Integer> {
             Map<String, String> pinned = new java.util.HashMap<>(Map.of("commit-batch-size", "100",
                     "leader-push-batch-size", "100", "backend-push-batch-size", Integer.toString(backendPushBatch),
                     "storage", "file", "delays", "0"));
+            if (backendPushBatch > WireLimits.DEFAULT.maxEventsPerPush()) {
+                pinned.put(NodeSync.SERVER_MAX_EVENTS_PER_PUSH, Integer.toString(backendPushBatch));
+            }
             for (int i = 0; i < c.clients(); i++) {
                 pinned.put("todo-count-" + (char) ('a' + i), Integer.toString(c.todos()));
             }

@@ -185,6 +185,19 @@ public final class NodeSync {
         return draw(seed, pinned, policy, 2);
     }
 
+    /**
+     * Pinned key: the server accepts pushes of up to this many events (livesync's server may take more than LiveStore's
+     * 100 from livesync clients; the clients are told, so their pushes are cut to it).
+     */
+    public static final String SERVER_MAX_EVENTS_PER_PUSH = "server-max-events-per-push";
+
+    /** The server limits of a run whose server accepts {@code maxEventsPerPush} events per push (4 MiB frames). */
+    public static io.livesync.core.wire.WireLimits serverLimits(int maxEventsPerPush) {
+        io.livesync.core.wire.WireLimits d = io.livesync.core.wire.WireLimits.DEFAULT;
+        return new io.livesync.core.wire.WireLimits(Math.max(d.maxFrameBytes(), 4 << 20), maxEventsPerPush,
+                d.maxEventBytes(), d.maxJsonDepth());
+    }
+
     /** The parameters of a run from its seed; clients beyond b draw their counts after every other parameter. */
     public static Params draw(long seed, Map<String, String> pinned, PushResumePolicy policy, int clients) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -326,6 +339,10 @@ public final class NodeSync {
                 config.postgres(options.postgresUrl(), "nodesync_" + UUID.randomUUID().toString().replace("-", "")
                         .substring(0, 10));
             }
+            String maxEvents = options.pinned().get(SERVER_MAX_EVENTS_PER_PUSH);
+            if (maxEvents != null) {
+                config.limits(serverLimits(Integer.parseInt(maxEvents)));
+            }
             this.server = SyncServer.start(config.build());
             installFaults(server, options.faults(), seed);
             for (int i = 1; i < options.serverInstances(); i++) {
@@ -401,6 +418,9 @@ public final class NodeSync {
             opts.put("leader-push-batch", Integer.toString(params.leaderPushBatchSize()));
             opts.put("backend-push-batch", Integer.toString(params.backendPushBatchSize()));
             opts.put("rebase-pause-ms", Integer.toString(pauseMillis));
+            if (options.pinned().containsKey(SERVER_MAX_EVENTS_PER_PUSH)) {
+                opts.put("server-max-events", options.pinned().get(SERVER_MAX_EVENTS_PER_PUSH));
+            }
             opts.put("log", dir.resolve(name + ".log").toString());
             if (policy != null) {
                 opts.put("policy", policy);
