@@ -37,6 +37,14 @@ final class ClientBenchmark implements Callable<Integer> {
     @Option(names = "--dir", description = "folder for the benchmark databases (default: a temp folder)")
     Path dir;
 
+    @Option(names = "--threads", split = ",", defaultValue = "1,4",
+            description = "committing threads for the 1-event-per-commit cases (default ${DEFAULT-VALUE})")
+    int[] threads;
+
+    @Option(names = "--parts", split = ",", defaultValue = "commit,rebase",
+            description = "what to measure: commit, rebase (default ${DEFAULT-VALUE})")
+    List<String> parts;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -53,19 +61,24 @@ final class ClientBenchmark implements Callable<Integer> {
         out.printf("raw sqlite-jdbc insert, WAL synchronous=NORMAL, 100 rows/tx: %,.0f rows/s%n", raw);
         out.printf("rows written per committed event: 3 (state row, undo row, event-log row)%n");
         out.printf("target for 100 events/commit: >= raw / 3 / 2 = %,.0f events/s%n%n", raw / 3 / 2);
-        out.printf("%-22s %-14s %14s %12s %12s%n", "commit size", "durability", "events/s", "p50 us", "p99 us");
-        for (Durability durability : Durability.values()) {
-            for (int size : new int[] {1, 100}) {
-                int total = size == 1 ? Math.min(events, 10_000) : events;
-                commitThroughput(folder.resolve("commit-" + size + "-" + durability + ".db"), size, total,
-                        durability, out);
+        if (parts.contains("commit")) {
+            out.printf("%-22s %-14s %8s %14s %12s %12s%n", "commit size", "durability", "threads", "events/s",
+                    "p50 us", "p99 us");
+            for (Durability durability : Durability.values()) {
+                for (int t : threads) {
+                    commitThroughput(folder.resolve("commit-1-" + durability + "-t" + t + ".db"), 1,
+                            Math.min(events, 10_000), durability, t, out);
+                }
+                commitThroughput(folder.resolve("commit-100-" + durability + ".db"), 100, events, durability, 1, out);
             }
+            out.println();
         }
-        out.println();
-        out.printf("%-12s %-12s %14s %20s%n", "K pending", "upstream", "rebase ms", "us per rolled-back ev");
-        for (int upstream : new int[] {1, 100}) {
-            for (int k : new int[] {10, 100, 1000, 10_000}) {
-                rebaseCost(folder.resolve("rebase-" + k + "-" + upstream + ".db"), k, upstream, out);
+        if (parts.contains("rebase")) {
+            out.printf("%-12s %-12s %14s %20s%n", "K pending", "upstream", "rebase ms", "us per rolled-back ev");
+            for (int upstream : new int[] {1, 100}) {
+                for (int k : new int[] {10, 100, 1000, 10_000}) {
+                    rebaseCost(folder.resolve("rebase-" + k + "-" + upstream + ".db"), k, upstream, out);
+                }
             }
         }
         out.flush();
@@ -103,25 +116,47 @@ final class ClientBenchmark implements Callable<Integer> {
         }
     }
 
-    private static void commitThroughput(Path file, int size, int total, Durability durability, PrintWriter out)
-            throws IOException {
+    /**
+     * {@code threads} threads commit {@code total} events together, {@code size} per commit, on one store; each commit
+     * returns once its events are stored (durably, as {@code durability} defines it).
+     */
+    private static void commitThroughput(Path file, int size, int total, Durability durability, int threads,
+            PrintWriter out) throws Exception {
         Files.deleteIfExists(file);
         try (Store store = Store.builder().storeId("bench").clientId("bench").schema(TodoSchema.schema())
                 .storage(Storage.file(file)).durability(durability).localPushBatchSize(Math.max(10, size)).build()) {
             int warmup = Math.max(size, total / 10);
             run(store, size, warmup, "w");
-            long[] latencies = new long[total / size];
+            int perThread = total / size / threads;
+            long[] latencies = new long[perThread * threads];
+            List<Thread> workers = new ArrayList<>();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                workers.add(Thread.ofPlatform().name("bench-commit-" + t).start(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    for (int c = 0; c < perThread; c++) {
+                        List<SessionLogic.PartialEvent> batch = batch(size, "m" + thread + "-" + c);
+                        long t0 = System.nanoTime();
+                        store.commit(batch);
+                        latencies[thread * perThread + c] = System.nanoTime() - t0;
+                    }
+                }));
+            }
             long start = System.nanoTime();
-            for (int c = 0; c < latencies.length; c++) {
-                List<SessionLogic.PartialEvent> batch = batch(size, "m" + c);
-                long t0 = System.nanoTime();
-                store.commit(batch);
-                latencies[c] = System.nanoTime() - t0;
+            go.countDown();
+            for (Thread w : workers) {
+                w.join();
             }
             double rate = (double) latencies.length * size * 1e9 / (System.nanoTime() - start);
             Arrays.sort(latencies);
-            out.printf("%-22s %-14s %,14.0f %,12.0f %,12.0f%n", size + " event(s)/commit", durability.name()
-                    .toLowerCase(java.util.Locale.ROOT).replace('_', '-'), rate,
+            out.printf("%-22s %-14s %8d %,14.0f %,12.0f %,12.0f%n", size + " event(s)/commit", durability.name()
+                    .toLowerCase(java.util.Locale.ROOT).replace('_', '-'), threads, rate,
                     latencies[latencies.length / 2] / 1e3, latencies[(int) (latencies.length * 0.99)] / 1e3);
             out.flush();
         }
@@ -156,7 +191,8 @@ final class ClientBenchmark implements Callable<Integer> {
             long start = System.nanoTime();
             backend.connect();
             while (store.syncStatus().upstreamHead().global() < upstream) {
-                Thread.onSpinWait();
+                // poll every 0.1 ms: a status costs O(pending), and spinning on it would take a core from the leader
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
             }
             double ms = (System.nanoTime() - start) / 1e6;
             if (store.syncStatus().stats().pullRebases() != 1) {

@@ -23,6 +23,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -438,12 +439,17 @@ final class ClientDatabase implements AutoCloseable {
             Set<String> touched = new LinkedHashSet<>();
             try {
                 List<Event> rollback = op.rollback();
-                for (int i = rollback.size() - 1; i >= 0; i--) {
-                    undo(rollback.get(i), touched);
+                if (!undoTail(rollback, touched)) {
+                    for (int i = rollback.size() - 1; i >= 0; i--) {
+                        undo(rollback.get(i), touched);
+                    }
                 }
                 long mark = maxUndoId();
                 for (Event e : op.apply()) {
                     materialize(e, warn);
+                }
+                if (!op.apply().isEmpty()) {
+                    setRecording(null);
                 }
                 collectTouched(mark, touched);
                 for (Event e : op.upstream()) {
@@ -491,8 +497,9 @@ final class ClientDatabase implements AutoCloseable {
         }
     }
 
+    /** Materializes {@code e} with undo recording left on (the caller stops it after its last event). */
     private void materialize(Event e, Consumer<String> warn) throws SQLException {
-        applyToState(e, true, warn);
+        applyToState(e, true, false, warn);
         insertLogRow(e);
     }
 
@@ -520,6 +527,16 @@ final class ClientDatabase implements AutoCloseable {
      * {@link UnknownEventPolicy}.
      */
     private void applyToState(Event e, boolean recordUndo, Consumer<String> warn) throws SQLException {
+        applyToState(e, recordUndo, true, warn);
+    }
+
+    /**
+     * As above; with {@code stopRecording} false the recording position stays at {@code e} afterwards (the next event
+     * sets its own, the caller clears it after the last one: one statement per event saved). A failure rolls the whole
+     * transaction back, the temp recording row included.
+     */
+    private void applyToState(Event e, boolean recordUndo, boolean stopRecording, Consumer<String> warn)
+            throws SQLException {
         ClientSchema.Resolved resolved = schema.resolve(e).orElse(null);
         if (resolved == null) {
             switch (unknownEventPolicy) {
@@ -545,10 +562,131 @@ final class ClientDatabase implements AutoCloseable {
         } catch (SQLException | RuntimeException failure) {
             throw new MaterializerException(e, resolved.materializerName(), failure);
         } finally {
-            if (recordUndo) {
+            if (recordUndo && stopRecording) {
                 setRecording(null);
             }
         }
+    }
+
+    /**
+     * Runs undo statements in order, cheaply. A run of consecutive row deletions (the undo of inserts, by far the
+     * most common) becomes one {@code DELETE ... WHERE rowid IN (...)} per table: deletions by rowid commute with each
+     * other, so only their order relative to other statements matters, and that is kept. Every other statement is
+     * executed as written, up to {@link #UNDO_STATEMENTS_PER_EXEC} per call into SQLite.
+     */
+    private void runUndoStatements(List<String> undoStatements) throws SQLException {
+        Map<String, StringBuilder> deletions = new LinkedHashMap<>();
+        StringBuilder chunk = new StringBuilder();
+        int inChunk = 0;
+        try (Statement st = conn.createStatement()) {
+            for (String sql : undoStatements) {
+                int where = sql.startsWith("DELETE FROM ") ? sql.lastIndexOf(" WHERE rowid=") : -1;
+                String rowid = where < 0 ? null : sql.substring(where + " WHERE rowid=".length());
+                if (rowid != null && ROWID.matcher(rowid).matches()) {
+                    if (inChunk > 0) {
+                        st.executeUpdate(chunk.toString());
+                        chunk.setLength(0);
+                        inChunk = 0;
+                    }
+                    StringBuilder ids = deletions.computeIfAbsent(sql.substring("DELETE FROM ".length(), where),
+                            t -> new StringBuilder());
+                    ids.append(ids.isEmpty() ? "[" : ",").append(rowid);
+                    continue;
+                }
+                flushDeletions(deletions);
+                chunk.append(sql).append(";\n");
+                if (++inChunk == UNDO_STATEMENTS_PER_EXEC) {
+                    st.executeUpdate(chunk.toString());
+                    chunk.setLength(0);
+                    inChunk = 0;
+                }
+            }
+            flushDeletions(deletions);
+            if (inChunk > 0) {
+                st.executeUpdate(chunk.toString());
+            }
+        }
+    }
+
+    private static final java.util.regex.Pattern ROWID = java.util.regex.Pattern.compile("-?[0-9]{1,19}");
+
+    private void flushDeletions(Map<String, StringBuilder> deletions) throws SQLException {
+        for (Map.Entry<String, StringBuilder> table : deletions.entrySet()) {
+            PreparedStatement ps = prepared("DELETE FROM " + table.getKey()
+                    + " WHERE rowid IN (SELECT value FROM json_each(?))");
+            ps.setString(1, table.getValue().append(']').toString());
+            ps.executeUpdate();
+        }
+        deletions.clear();
+    }
+
+    /** Rollbacks done by {@link #undoTail} (read by tests; written by the leader thread only). */
+    private volatile long batchedRollbacks;
+
+    long batchedRollbacks() {
+        return batchedRollbacks;
+    }
+
+    /** Rollbacks of fewer events go event by event ({@link #undo}); from here on {@link #undoTail} batches them. */
+    static final int BATCHED_UNDO_MIN = 8;
+
+    /** Undo statements executed by one call into SQLite. */
+    private static final int UNDO_STATEMENTS_PER_EXEC = 256;
+
+    /**
+     * Rolls back {@code rollback} (ascending) in a few statements when it is exactly the tail of the event log, which
+     * is what a rebase rolls back: the undo rows of the whole tail in one query, newest event first and newest row
+     * first within an event (the order of {@link #undo} event by event), executed in chunks, then the tail's undo
+     * and log rows deleted by key range. Returns false, having changed nothing, when the list is short or is not
+     * the log's tail; the caller then rolls back event by event.
+     */
+    private boolean undoTail(List<Event> rollback, Set<String> touched) throws SQLException {
+        if (rollback.size() < BATCHED_UNDO_MIN) {
+            return false;
+        }
+        EventSeq first = rollback.getFirst().seq();
+        PreparedStatement tail = prepared("SELECT seq_global, seq_client FROM ls_eventlog "
+                + "WHERE (seq_global, seq_client) >= (?, ?) ORDER BY seq_global, seq_client");
+        tail.setLong(1, first.global());
+        tail.setInt(2, first.client());
+        int i = 0;
+        try (ResultSet rs = tail.executeQuery()) {
+            while (rs.next()) {
+                if (i >= rollback.size() || rs.getLong(1) != rollback.get(i).seq().global()
+                        || rs.getInt(2) != rollback.get(i).seq().client()) {
+                    return false;
+                }
+                i++;
+            }
+        }
+        if (i != rollback.size()) {
+            return false;
+        }
+        setRecording(null);
+        PreparedStatement select = prepared("SELECT tbl, stmt FROM ls_undo WHERE (seq_global, seq_client) >= (?, ?) "
+                + "ORDER BY seq_global DESC, seq_client DESC, id DESC");
+        select.setLong(1, first.global());
+        select.setInt(2, first.client());
+        List<String> statementsToRun = new ArrayList<>();
+        try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                touched.add(rs.getString(1));
+                statementsToRun.add(rs.getString(2));
+            }
+        }
+        runUndoStatements(statementsToRun);
+        PreparedStatement deleteUndo = prepared("DELETE FROM ls_undo WHERE (seq_global, seq_client) >= (?, ?)");
+        deleteUndo.setLong(1, first.global());
+        deleteUndo.setInt(2, first.client());
+        deleteUndo.executeUpdate();
+        PreparedStatement deleteEvents = prepared("DELETE FROM ls_eventlog WHERE (seq_global, seq_client) >= (?, ?)");
+        deleteEvents.setLong(1, first.global());
+        deleteEvents.setInt(2, first.client());
+        if (deleteEvents.executeUpdate() != rollback.size()) {
+            throw new StoreException("cannot roll back from " + first + ": the event log changed under the rollback");
+        }
+        batchedRollbacks++;
+        return true;
     }
 
     private void undo(Event e, Set<String> touched) throws SQLException {

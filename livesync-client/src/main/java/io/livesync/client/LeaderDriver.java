@@ -11,6 +11,7 @@ import io.livesync.core.leader.LeaderInput;
 import io.livesync.core.leader.LeaderLogic;
 import io.livesync.core.leader.LeaderShell;
 import io.livesync.core.leader.LeaderState;
+import io.livesync.core.leader.PullPages;
 import io.livesync.core.leader.PushLoop;
 import io.livesync.core.backend.SyncError;
 import java.util.ArrayList;
@@ -54,6 +55,9 @@ final class LeaderDriver {
     }
 
     private record PushOwner(SessionDriver session, long sessionPushId) {}
+
+    /** Most upstream events merged into one step (one transaction) by {@link #drainPages}. */
+    static final int MAX_COALESCED_UPSTREAM = 10_000;
 
     private final ClientDatabase db;
     private final LeaderLogic logic;
@@ -172,6 +176,7 @@ final class LeaderDriver {
                         return;
                     }
                     case Item.Control control -> control.action().run();
+                    case Item.Input input when input.input() instanceof LeaderInput.PullPage page -> drainPages(input, page);
                     case Item.Input input -> {
                         handleSafely(input.input());
                         if (input.processed() != null) {
@@ -183,6 +188,32 @@ final class LeaderDriver {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Steps {@code first} together with the pages of the same pull queued right behind it, as one page
+     * ({@link PullPages}): a burst of upstream events costs one rebase and one transaction. Each page's flow-control
+     * completion fires once the merged page was applied.
+     */
+    private void drainPages(Item.Input first, LeaderInput.PullPage page) {
+        List<LeaderInput.PullPage> pages = new ArrayList<>();
+        List<CompletableFuture<Void>> processed = new ArrayList<>();
+        pages.add(page);
+        processed.add(first.processed());
+        int events = page.events().size();
+        while (events < MAX_COALESCED_UPSTREAM && queue.peek() instanceof Item.Input next
+                && next.input() instanceof LeaderInput.PullPage nextPage && PullPages.canMerge(page, nextPage)) {
+            queue.poll();
+            pages.add(nextPage);
+            processed.add(next.processed());
+            events += nextPage.events().size();
+        }
+        handleSafely(PullPages.merge(pages));
+        for (CompletableFuture<Void> done : processed) {
+            if (done != null) {
+                done.complete(null);
+            }
         }
     }
 

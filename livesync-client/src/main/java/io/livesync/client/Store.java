@@ -318,6 +318,11 @@ public final class Store implements AutoCloseable {
         return ClientDatabase.replayDigest(shared.schema, eventLog());
     }
 
+    /** Rollbacks the database batched (tests check the batched path ran). */
+    long batchedRollbacks() {
+        return shared.db.batchedRollbacks();
+    }
+
     /**
      * Checks that the materialized state equals a fresh replay of the event log, both read at the same instant.
      * Returns null when they match, else a description of the mismatch (diagnostics and tests).

@@ -157,7 +157,13 @@ public final class NodeSync {
     }
 
     /** The outcome of one run. */
-    public record RunResult(int index, Params params, boolean passed, String verdict, double seconds, Path dir) {}
+    /**
+     * One run's outcome. {@code seconds} is the whole run; {@code startupSeconds} the part until every client
+     * process answered its first status (JVM start and store open); {@code syncSeconds} from the first create command
+     * (the first commit) until convergence was observed (polled every 200 ms).
+     */
+    public record RunResult(int index, Params params, boolean passed, String verdict, double seconds, Path dir,
+            double startupSeconds, double syncSeconds) {}
 
     private final PrintStream out;
 
@@ -177,6 +183,19 @@ public final class NodeSync {
 
     public static Params draw(long seed, Map<String, String> pinned, PushResumePolicy policy) {
         return draw(seed, pinned, policy, 2);
+    }
+
+    /**
+     * Pinned key: the server accepts pushes of up to this many events (livesync's server may take more than LiveStore's
+     * 100 from livesync clients; the clients are told, so their pushes are cut to it).
+     */
+    public static final String SERVER_MAX_EVENTS_PER_PUSH = "server-max-events-per-push";
+
+    /** The server limits of a run whose server accepts {@code maxEventsPerPush} events per push (4 MiB frames). */
+    public static io.livesync.core.wire.WireLimits serverLimits(int maxEventsPerPush) {
+        io.livesync.core.wire.WireLimits d = io.livesync.core.wire.WireLimits.DEFAULT;
+        return new io.livesync.core.wire.WireLimits(Math.max(d.maxFrameBytes(), 4 << 20), maxEventsPerPush,
+                d.maxEventBytes(), d.maxJsonDepth());
     }
 
     /** The parameters of a run from its seed; clients beyond b draw their counts after every other parameter. */
@@ -200,7 +219,8 @@ public final class NodeSync {
                 pin(pinned, "commit-batch-size", p.commitBatchSize()),
                 pin(pinned, "leader-push-batch-size", p.leaderPushBatchSize()),
                 pin(pinned, "backend-push-batch-size", p.backendPushBatchSize()),
-                pinned.getOrDefault("storage", p.storage()), p.delays(), policy);
+                pinned.getOrDefault("storage", p.storage()),
+                "0".equals(pinned.get("delays")) ? new int[5] : p.delays(), policy);
     }
 
     private static int pin(Map<String, String> pinned, String key, int drawn) {
@@ -273,6 +293,10 @@ public final class NodeSync {
             for (int c = 0; c < params.todoCounts().size(); c++) {
                 nodes.add(h.startClient("client-" + (char) ('a' + c), params, policy, pause, c));
             }
+            for (Controlled node : nodes) {
+                h.call(node, "{\"cmd\":\"status\"}"); // every client is up before the first commit
+            }
+            long firstCommit = System.nanoTime();
             List<CompletableFuture<JsonNode>> creates = new ArrayList<>();
             for (int c = 0; c < nodes.size(); c++) {
                 Controlled node = nodes.get(c);
@@ -282,9 +306,11 @@ public final class NodeSync {
             }
             String verdict = h.awaitConvergence(nodes, params.total(), options.timeout(),
                     creates.toArray(CompletableFuture[]::new));
+            long end = System.nanoTime();
             boolean passed = verdict.startsWith("converged");
             runner.write(passed ? "INFO" : "ERROR", "run-end", "passed", passed, "verdict", verdict);
-            return new RunResult(index, params, passed, verdict, (System.nanoTime() - start) / 1e9, dir);
+            return new RunResult(index, params, passed, verdict, (end - start) / 1e9, dir, (firstCommit - start) / 1e9,
+                    (end - firstCommit) / 1e9);
         }
     }
 
@@ -312,6 +338,10 @@ public final class NodeSync {
             if (options.postgresUrl() != null) {
                 config.postgres(options.postgresUrl(), "nodesync_" + UUID.randomUUID().toString().replace("-", "")
                         .substring(0, 10));
+            }
+            String maxEvents = options.pinned().get(SERVER_MAX_EVENTS_PER_PUSH);
+            if (maxEvents != null) {
+                config.limits(serverLimits(Integer.parseInt(maxEvents)));
             }
             this.server = SyncServer.start(config.build());
             installFaults(server, options.faults(), seed);
@@ -388,6 +418,9 @@ public final class NodeSync {
             opts.put("leader-push-batch", Integer.toString(params.leaderPushBatchSize()));
             opts.put("backend-push-batch", Integer.toString(params.backendPushBatchSize()));
             opts.put("rebase-pause-ms", Integer.toString(pauseMillis));
+            if (options.pinned().containsKey(SERVER_MAX_EVENTS_PER_PUSH)) {
+                opts.put("server-max-events", options.pinned().get(SERVER_MAX_EVENTS_PER_PUSH));
+            }
             opts.put("log", dir.resolve(name + ".log").toString());
             if (policy != null) {
                 opts.put("policy", policy);

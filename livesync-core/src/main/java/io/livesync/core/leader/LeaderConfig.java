@@ -137,7 +137,10 @@ public final class LeaderConfig {
         }
 
         public Builder backendPushBatchSize(int size) {
-            require(size >= 1 && size <= 100, "backendPushBatchSize must be in [1, 100] (the wire limit), got " + size);
+            // Above LiveStore's 100 only for servers configured to take more (WireLimits.maxEventsPerPush): a push is
+            // always cut to the backend's PushLimits as well, so a larger setting never exceeds what the server takes.
+            require(size >= 1 && size <= 10_000, "backendPushBatchSize must be in [1, 10000] (the largest "
+                    + "maxEventsPerPush a server accepts), got " + size);
             this.backendPushBatchSize = size;
             return this;
         }

@@ -155,7 +155,7 @@ public final class LeaderLogic {
     // ---------------------------------------------------------------- local pushes (sessions -> leader)
 
     private void onLocalPushes(Ctx ctx, List<LeaderInput.LocalPush> pushes) {
-        boolean hadPending = ctx.s.pendingSynced(isClientOnly) > 0;
+        boolean hadPending = ctx.s.hasPendingSynced(isClientOnly);
         List<Event> applied = new ArrayList<>();
         List<LeaderEffect> completions = new ArrayList<>();
         for (LeaderInput.LocalPush push : pushes) {
@@ -178,7 +178,7 @@ public final class LeaderLogic {
                     "first", applied.getFirst().seq().toString(), "last", applied.getLast().seq().toString());
         }
         ctx.effects.addAll(completions);
-        if (!hadPending && ctx.s.pendingSynced(isClientOnly) > 0) {
+        if (!hadPending && ctx.s.hasPendingSynced(isClientOnly)) {
             ctx.s = ctx.s.withProgress(ctx.now);
         }
         dispatch(ctx);

@@ -125,6 +125,14 @@ public record LeaderState(
                 caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, tail);
     }
 
+    /**
+     * Whether any pending event will be pushed: stops at the first synced one, so a local push costs O(1) here, not
+     * O(pending) (a client offline for long commits against a long pending list).
+     */
+    public boolean hasPendingSynced(java.util.function.Predicate<io.livesync.core.Event> isClientOnly) {
+        return sync.pending().stream().anyMatch(e -> !isClientOnly.test(e));
+    }
+
     /** Number of pending events that will be pushed (client-only events never are). */
     public long pendingSynced(java.util.function.Predicate<io.livesync.core.Event> isClientOnly) {
         return sync.pending().stream().filter(e -> !isClientOnly.test(e)).count();
