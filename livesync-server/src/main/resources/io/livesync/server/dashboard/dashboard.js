@@ -7,6 +7,7 @@ let timer = null;
 let eventCursors = [0];   // the event browser's page starts (for "previous")
 let eventFilter = { name: '', clientId: '' };
 let currentStore = null;
+let draft = null;         // filter text typed but not submitted: survives the re-render of each poll
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -72,17 +73,22 @@ async function renderStores(view) {
 }
 
 async function renderStore(view, id) {
-  if (currentStore !== id) { currentStore = id; eventCursors = [0]; eventFilter = { name: '', clientId: '' }; }
+  if (currentStore !== id) { currentStore = id; eventCursors = [0]; eventFilter = { name: '', clientId: '' }; draft = null; }
   const s = await get('/admin/api/stores/' + encodeURIComponent(id));
   const q = new URLSearchParams({ after: eventCursors[eventCursors.length - 1], limit: 20 });
   if (eventFilter.name) q.set('name', eventFilter.name);
   if (eventFilter.clientId) q.set('clientId', eventFilter.clientId);
   const ev = await get('/admin/api/stores/' + encodeURIComponent(id) + '/events?' + q);
-  const nameIn = el('input', { name: 'name', placeholder: 'event name', value: eventFilter.name });
-  const clientIn = el('input', { name: 'clientId', placeholder: 'client id', value: eventFilter.clientId });
+  const shown = draft || eventFilter;
+  const focused = document.activeElement && document.activeElement.form ? document.activeElement.name : null;
+  const nameIn = el('input', { name: 'name', placeholder: 'event name', value: shown.name });
+  const clientIn = el('input', { name: 'clientId', placeholder: 'client id', value: shown.clientId });
+  for (const input of [nameIn, clientIn]) {
+    input.addEventListener('input', () => { draft = { name: nameIn.value, clientId: clientIn.value }; });
+  }
   const form = el('form', { class: 'filter' }, nameIn, ' ', clientIn, ' ', el('button', { type: 'submit' }, 'Filter'));
   form.addEventListener('submit', e => {
-    e.preventDefault(); eventFilter = { name: nameIn.value.trim(), clientId: clientIn.value.trim() };
+    e.preventDefault(); eventFilter = { name: nameIn.value.trim(), clientId: clientIn.value.trim() }; draft = null;
     eventCursors = [0]; refresh();
   });
   const prev = el('button', { id: 'events-prev' }, 'Previous');
@@ -119,6 +125,7 @@ async function renderStore(view, id) {
         el('span', { class: c.failed ? 'failed' : '' }, c.outcome), c.parent, c.events])),
     el('h2', {}, 'Recent errors'),
     table(['at', 'level', 'event', 'detail'], s.recentErrors.map(p => [time(p.at), p.level, p.event, p.detail])));
+  if (focused === 'name') nameIn.focus(); else if (focused === 'clientId') clientIn.focus();
 }
 
 async function renderFlags(view) {
