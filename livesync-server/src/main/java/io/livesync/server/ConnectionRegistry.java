@@ -165,7 +165,11 @@ final class ConnectionRegistry {
         return storeId + '\u0000' + clientId;
     }
 
-    /** A warning or error line of the server's log that names a store: kept as one of the store's recent errors. */
+    /**
+     * A warning or error line of the server's log that names a store this instance serves: kept as one of the store's
+     * recent errors. Lines naming other store ids (an unauthenticated upgrade for any id, say) are not kept, so that
+     * they neither list a store nor make the dashboard read (and thereby create) it.
+     */
     void logged(String level, String event, Object... keyValues) {
         String storeId = null;
         StringBuilder detail = new StringBuilder();
@@ -183,9 +187,10 @@ final class ConnectionRegistry {
                 detail.append(keyValues[i]).append('=').append(v);
             }
         }
-        if (storeId != null && SyncServer.STORE_ID.matcher(storeId).matches()) {
+        StoreStats stats = storeId == null ? null : storeIfKnown(storeId);
+        if (stats != null) {
             String d = detail.length() > 500 ? detail.substring(0, 500) : detail.toString();
-            store(storeId).problem(new StoreStats.Problem(clock.instant(), level, event, d));
+            stats.problem(new StoreStats.Problem(clock.instant(), level, event, d));
         }
     }
 

@@ -154,6 +154,10 @@ final class Dashboard extends Handler.Wrapper {
             if (parts.length < 2 || !SyncServer.STORE_ID.matcher(parts[1]).matches() || parts.length > 3
                     || (parts.length == 3 && !parts[2].equals("events"))) {
                 json(response, callback, 404, error("not-found", path));
+            } else if (server.facts().storeIfKnown(parts[1]) == null) {
+                // reading an unknown store would create it in the event store: a GET must not
+                json(response, callback, 404, error("not-found", "this instance has not served store " + parts[1]
+                        + " since it started"));
             } else if (parts.length == 2) {
                 json(response, callback, 200, store(parts[1]));
             } else {

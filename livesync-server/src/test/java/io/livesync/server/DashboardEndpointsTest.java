@@ -47,6 +47,8 @@ class DashboardEndpointsTest {
     @Test
     void noTokenNoPageNoJson(@TempDir Path dir) throws Exception {
         try (SyncServer server = server(dir, ADMIN)) {
+            assertThat(RawClient.httpPush(http, server, "s1", "secret", RawClient.batch(1, 1, "x")).statusCode())
+                    .isEqualTo(200);
             for (String path : List.of("/admin", "/admin/api/overview", "/admin/api/flags", "/admin/api/stores/s1",
                     "/admin/api/stores/s1/events", "/admin/assets/dashboard.js")) {
                 HttpResponse<String> none = get(server, path);
@@ -74,6 +76,13 @@ class DashboardEndpointsTest {
                     .POST(HttpRequest.BodyPublishers.ofString("token=nope")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(badLogin.statusCode()).isEqualTo(403);
             assertThat(badLogin.headers().firstValue("Set-Cookie")).isEmpty();
+            // a store this instance never served is not read (that would create it), nor listed after a refused upgrade
+            assertThat(get(server, "/admin/api/stores/never", "Authorization", "Bearer " + ADMIN).statusCode())
+                    .isEqualTo(404);
+            assertThat(RawClient.httpPush(http, server, "intruded", "wrong", RawClient.batch(1, 1, "x")).statusCode())
+                    .isEqualTo(401);
+            assertThat(get(server, "/admin/api/overview", "Authorization", "Bearer " + ADMIN).body())
+                    .doesNotContain("never").doesNotContain("intruded").contains("\"storeId\":\"s1\"");
             // the admin API of issue #16 is not the dashboard's: it falls through to the rest of the server
             assertThat(get(server, "/admin/v1/anything", "Authorization", "Bearer " + ADMIN).body())
                     .doesNotContain("livesync dashboard");
