@@ -149,6 +149,9 @@ final class ServerCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         out.println("livesync server listening on " + server.httpUri() + "  (WebSocket: ws://" + config.host() + ":"
                 + server.port() + "/sync/{storeId}, store: " + server.eventStore().describe() + ")");
+        if (config.adminToken() != null) {
+            out.println("operator dashboard: " + server.httpUri() + "/admin (log in with the admin token; docs/dashboard.md)");
+        }
         if (insecureNoAuth) {
             out.println("WARNING: --insecure-no-auth: any client can read and write any store. For local play only.");
         }

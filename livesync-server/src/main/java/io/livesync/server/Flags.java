@@ -43,6 +43,8 @@ final class Flags implements AutoCloseable {
     private final ServerLog log;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Serializes checks; guards {@code duplicates} and the connections' lag clocks. */
+    private final ReentrantLock checkLock = new ReentrantLock();
     private final Map<String, Flag> active = new LinkedHashMap<>();
     private final List<Flag> history = new ArrayList<>();
     private final Map<ConnectionRegistry.LastPush, Boolean> duplicates = new HashMap<>();
@@ -93,8 +95,17 @@ final class Flags implements AutoCloseable {
         }
     }
 
-    /** Evaluates every condition once (the timer calls it; tests may too). */
+    /** Evaluates every condition once (the timer calls it; tests may too: one check runs at a time). */
     void check() {
+        checkLock.lock();
+        try {
+            checkOnce();
+        } finally {
+            checkLock.unlock();
+        }
+    }
+
+    private void checkOnce() {
         FlagThresholds t = thresholds;
         Instant now = clock.instant();
         long nowMillis = now.toEpochMilli();
