@@ -67,12 +67,12 @@ final class ConnectionRegistry {
         }
     }
 
-    /** A pull started on {@code connection} from {@code cursor}. */
+    /** A pull started on {@code connection} from {@code cursor}; a live one is now the connection's live pull. */
     void pullStarted(Object connection, long cursor, boolean live) {
         ConnectionFacts f = sockets.get(connection);
         if (f != null && live) {
             f.livePull = true;
-            f.pulled(cursor);
+            f.pullHead.set(cursor);
         }
     }
 

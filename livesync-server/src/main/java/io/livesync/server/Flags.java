@@ -151,15 +151,16 @@ final class Flags implements AutoCloseable {
                 continue; // nothing happened in the store since: nothing to catch up with
             }
             seen.add(p);
-            if (!p.stored() && duplicates.computeIfAbsent(p, this::alreadyStored)) {
-                continue; // a re-push of events the store holds: the client's events are in
-            }
+            // a refused re-push of events the store already holds (LiveStore 0.3.1 re-sends its batch blind after a
+            // restart, then stalls): still a failed push, but say that those events are in
+            String stored = p.stored() ? "" : duplicates.computeIfAbsent(p, this::alreadyStored)
+                    ? " (its events are already stored: a re-push)" : "";
             String key = QUIET + '|' + p.storeId() + '|' + p.clientId();
             holding.add(key);
             raise(key, QUIET, p.storeId(), p.clientId(), p.connectionId(), "last push at " + p.at() + " ("
                     + p.events() + " events at parent " + p.parent() + ", protocol " + p.protocol() + "): " + p.outcome()
-                    + "; no push since, and the store head moved to " + h + ". The server cannot see the client's"
-                    + " pending events: it may be stalled (H001) or simply idle");
+                    + stored + "; no push since, and the store head moved to " + h + ". The server cannot see the"
+                    + " client's pending events: it may be stalled (H001) or simply idle");
         }
         duplicates.keySet().retainAll(seen);
         clearAllBut(holding, now);
@@ -242,8 +243,16 @@ final class Flags implements AutoCloseable {
         }
     }
 
+    /** Stops the check and waits (up to 5 s) for one in progress, so that none runs once the event store closes. */
     @Override
     public void close() {
         timer.shutdownNow();
+        try {
+            if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.write("WARN", "flag-check-stop-timeout", "message", "a flag check still runs after 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
