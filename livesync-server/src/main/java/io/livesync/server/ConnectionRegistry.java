@@ -31,7 +31,7 @@ final class ConnectionRegistry {
      * @param stored whether its events were stored (an accepted push whose ack was lost)
      */
     record LastPush(String storeId, String clientId, String connectionId, String protocol, Instant at, String outcome,
-            boolean failed, boolean stored, long parent, int events, String firstName, String firstSession) {}
+            boolean failed, boolean stored, long parent, int events, List<String> names, List<String> sessions) {}
 
     private final Clock clock;
     private final AtomicLong ids = new AtomicLong();
@@ -129,8 +129,8 @@ final class ConnectionRegistry {
         store(r.storeId()).pushed(now, reply instanceof PushPipeline.Reply.Accepted, batch.size(), outcome);
         if (clientId != null) {
             LastPush last = new LastPush(r.storeId(), clientId, f == null ? null : f.id, r.transport().logName, now,
-                    outcome, failed, stored, parent, batch.size(), batch.getFirst().name(),
-                    batch.getFirst().sessionId());
+                    outcome, failed, stored, parent, batch.size(), batch.stream().map(Event::name).toList(),
+                    batch.stream().map(e -> String.valueOf(e.sessionId())).toList());
             lock.lock();
             try {
                 clients.put(key(r.storeId(), clientId), last);

@@ -47,7 +47,7 @@ final class Flags implements AutoCloseable {
     private final ReentrantLock checkLock = new ReentrantLock();
     private final Map<String, Flag> active = new LinkedHashMap<>();
     private final List<Flag> history = new ArrayList<>();
-    private final Map<ConnectionRegistry.LastPush, Boolean> duplicates = new HashMap<>();
+    private final Map<ConnectionRegistry.LastPush, Integer> duplicates = new HashMap<>();
     private final ScheduledExecutorService timer;
     private volatile FlagThresholds thresholds = FlagThresholds.DEFAULTS;
     private ScheduledFuture<?> task;
@@ -153,8 +153,9 @@ final class Flags implements AutoCloseable {
             seen.add(p);
             // a refused re-push of events the store already holds (LiveStore 0.3.1 re-sends its batch blind after a
             // restart, then stalls): still a failed push, but say that those events are in
-            String stored = p.stored() ? "" : duplicates.computeIfAbsent(p, this::alreadyStored)
-                    ? " (its events are already stored: a re-push)" : "";
+            int already = p.stored() ? 0 : duplicates.computeIfAbsent(p, this::alreadyStored);
+            String stored = already == 0 ? "" : already == p.events() ? " (its events are already stored: a re-push)"
+                    : " (the first " + already + " of its " + p.events() + " events are already stored)";
             String key = QUIET + '|' + p.storeId() + '|' + p.clientId();
             holding.add(key);
             raise(key, QUIET, p.storeId(), p.clientId(), p.connectionId(), "last push at " + p.at() + " ("
@@ -166,12 +167,16 @@ final class Flags implements AutoCloseable {
         clearAllBut(holding, now);
     }
 
-    /** Whether the refused push's first event is already stored at its position (same client, session and name). */
-    private boolean alreadyStored(ConnectionRegistry.LastPush p) {
-        List<Event> at = store.read(p.storeId(), p.parent(), p.parent() + 1, 1);
-        return !at.isEmpty() && p.clientId().equals(at.getFirst().clientId())
-                && java.util.Objects.equals(p.firstSession(), at.getFirst().sessionId())
-                && p.firstName().equals(at.getFirst().name());
+    /** How many of the refused push's events, from the first, are stored at their positions (same client, session, name). */
+    private int alreadyStored(ConnectionRegistry.LastPush p) {
+        List<Event> at = store.read(p.storeId(), p.parent(), p.parent() + p.events(), p.events());
+        int n = 0;
+        while (n < at.size() && p.clientId().equals(at.get(n).clientId())
+                && p.sessions().get(n).equals(String.valueOf(at.get(n).sessionId()))
+                && p.names().get(n).equals(at.get(n).name())) {
+            n++;
+        }
+        return n;
     }
 
     private void raise(String key, String kind, String storeId, String clientId, String connectionId, String detail) {
