@@ -28,8 +28,13 @@ final class ConnectionFacts {
     /** Whether a live pull runs on this connection, and the highest event it was given (queued), or its cursor. */
     volatile boolean livePull;
     final AtomicLong pullHead = new AtomicLong(-1);
-    /** When the live pull was first seen behind the store head (ms since the epoch); 0 when it is not. */
+    /**
+     * When the live pull was seen behind the store head without having reached {@link #behindTarget} since (ms since
+     * the epoch); 0 when it is at the head. Owned by the flag check.
+     */
     volatile long behindSinceMillis;
+    /** The store head when {@link #behindSinceMillis} was set: the pull must reach it to count as keeping up. */
+    volatile long behindTarget;
     volatile long lastLag;
 
     private final ReentrantLock lock = new ReentrantLock();

@@ -114,21 +114,26 @@ final class Flags implements AutoCloseable {
         Set<String> holding = new HashSet<>();
         for (ConnectionFacts f : registry.connections(null)) {
             if (f.open && f.livePull && f.pullHead.get() >= 0) {
-                long lag = Math.max(0, head.apply(f.storeId) - f.pullHead.get());
+                long h = head.apply(f.storeId);
+                long at = f.pullHead.get();
+                long lag = Math.max(0, h - at);
                 f.lastLag = lag;
+                // Behind means: it has not reached the head the store had when it was first seen behind. A pull that
+                // keeps up with a busy store is always a little behind the latest head, but it always reaches the
+                // earlier one, which restarts the clock.
                 if (lag == 0) {
                     f.behindSinceMillis = 0;
+                } else if (f.behindSinceMillis == 0 || at >= f.behindTarget) {
+                    f.behindSinceMillis = nowMillis;
+                    f.behindTarget = h;
                 } else {
-                    if (f.behindSinceMillis == 0) {
-                        f.behindSinceMillis = nowMillis;
-                    }
                     long behind = nowMillis - f.behindSinceMillis;
                     if (behind >= t.lagAfter().toMillis()) {
                         String key = LAGGING + '|' + f.id;
                         holding.add(key);
-                        raise(key, LAGGING, f.storeId, f.clientId, f.id, "live pull at " + f.pullHead.get()
-                                + ", store head " + head.apply(f.storeId) + " (" + lag + " events behind) for "
-                                + behind + " ms; protocol " + f.protocol + ", remote " + f.remote);
+                        raise(key, LAGGING, f.storeId, f.clientId, f.id, "live pull at " + at + ", store head " + h
+                                + " (" + lag + " events behind); it has not reached " + f.behindTarget + ", the head "
+                                + behind + " ms ago; protocol " + f.protocol + ", remote " + f.remote);
                     }
                 }
             }
