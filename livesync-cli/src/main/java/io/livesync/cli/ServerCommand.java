@@ -100,6 +100,18 @@ final class ServerCommand implements Callable<Integer> {
             + "for the admin API and the dashboard; else LIVESYNC_ADMIN_TOKEN; none = both disabled")
     java.nio.file.Path adminTokenFile;
 
+    @Option(names = "--flag-lag-ms", description = "raise lagging-live-pull after a live pull is this long behind the "
+            + "store head (default: ${DEFAULT-VALUE}; docs/dashboard.md)")
+    long flagLagMs = io.livesync.server.FlagThresholds.DEFAULTS.lagAfter().toMillis();
+
+    @Option(names = "--flag-server-ahead-repeats", description = "raise server-ahead-loop after this many ServerAhead "
+            + "refusals in a row at one parent (default: ${DEFAULT-VALUE})")
+    int flagServerAheadRepeats = io.livesync.server.FlagThresholds.DEFAULTS.serverAheadRepeats();
+
+    @Option(names = "--flag-quiet-ms", description = "raise quiet-after-failed-push after a client is this long quiet "
+            + "after a failed or un-acked push (default: ${DEFAULT-VALUE})")
+    long flagQuietMs = io.livesync.server.FlagThresholds.DEFAULTS.quietAfter().toMillis();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -130,6 +142,14 @@ final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        io.livesync.server.FlagThresholds thresholds;
+        try {
+            thresholds = new io.livesync.server.FlagThresholds(java.time.Duration.ofMillis(flagLagMs),
+                    flagServerAheadRepeats, java.time.Duration.ofMillis(flagQuietMs),
+                    io.livesync.server.FlagThresholds.DEFAULTS.checkEvery());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         io.livesync.server.PushFaults faults;
         try {
             faults = fault == null ? null : io.livesync.server.PushFaults.parse(fault);
@@ -137,6 +157,9 @@ final class ServerCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         SyncServer server = SyncServer.start(config);
+        if (!thresholds.equals(io.livesync.server.FlagThresholds.DEFAULTS)) {
+            server.flagThresholds(thresholds);
+        }
         if (faults != null) {
             server.faults(faults);
             spec.commandLine().getOut().println("WARNING: fault injection is ON: " + fault);
@@ -149,6 +172,9 @@ final class ServerCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         out.println("livesync server listening on " + server.httpUri() + "  (WebSocket: ws://" + config.host() + ":"
                 + server.port() + "/sync/{storeId}, store: " + server.eventStore().describe() + ")");
+        if (config.adminToken() != null) {
+            out.println("operator dashboard: " + server.httpUri() + "/admin (log in with the admin token; docs/dashboard.md)");
+        }
         if (insecureNoAuth) {
             out.println("WARNING: --insecure-no-auth: any client can read and write any store. For local play only.");
         }

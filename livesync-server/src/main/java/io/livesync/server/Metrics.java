@@ -24,6 +24,8 @@ public final class Metrics {
     final AtomicLong connectionsOpen = new AtomicLong();
     final AtomicLong liveSubscribers = new AtomicLong();
     final LongAdder shedConnections = new LongAdder();
+    final Map<String, LongAdder> flagsRaised = new ConcurrentHashMap<>();
+    final Map<String, AtomicLong> flagsActive = new ConcurrentHashMap<>();
     private final LongAdder[] latencyBuckets = new LongAdder[LATENCY_BUCKETS_MS.length + 1];
     private final LongAdder latencyCount = new LongAdder();
     private final LongAdder latencySumMicros = new LongAdder();
@@ -76,6 +78,21 @@ public final class Metrics {
         latencySumMicros.add(nanos / 1000);
     }
 
+    void flagRaised(String kind) {
+        flagsRaised.computeIfAbsent(kind, k -> new LongAdder()).increment();
+        flagsActive.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    void flagCleared(String kind) {
+        flagsActive.computeIfAbsent(kind, k -> new AtomicLong()).decrementAndGet();
+    }
+
+    /** Flags of {@code kind} raised since the start (docs/dashboard.md). */
+    public long flagsRaised(String kind) {
+        LongAdder a = flagsRaised.get(kind);
+        return a == null ? 0 : a.sum();
+    }
+
     public long pushesAccepted() {
         return pushesAccepted.sum();
     }
@@ -119,6 +136,14 @@ public final class Metrics {
         counter(sb, "livesync_connections_opened_total", "WebSocket connections accepted", connectionsOpened.sum());
         counter(sb, "livesync_connections_shed_total", "Sockets closed to shed a slow or excess client",
                 shedConnections.sum());
+        sb.append("# HELP livesync_flags_raised_total Flags the server raised (docs/dashboard.md), by kind\n");
+        sb.append("# TYPE livesync_flags_raised_total counter\n");
+        flagsRaised.forEach((kind, n) -> sb.append("livesync_flags_raised_total{kind=\"").append(kind)
+                .append("\"} ").append(n.sum()).append('\n'));
+        sb.append("# HELP livesync_flags_active Flags raised and not cleared, by kind\n");
+        sb.append("# TYPE livesync_flags_active gauge\n");
+        flagsActive.forEach((kind, n) -> sb.append("livesync_flags_active{kind=\"").append(kind)
+                .append("\"} ").append(n.get()).append('\n'));
         sb.append("# HELP livesync_push_latency_seconds Time from receiving a push to its ack\n");
         sb.append("# TYPE livesync_push_latency_seconds histogram\n");
         long cumulative = 0;

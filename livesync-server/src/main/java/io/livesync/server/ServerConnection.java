@@ -7,6 +7,12 @@ interface ServerConnection {
 
     String storeId();
 
+    /** {@code 0.3} or {@code 0.4}: the LiveStore protocol the socket speaks. */
+    String protocol();
+
+    /** The client's address and port. */
+    String remote();
+
     /** Closes the socket now (frames still queued are dropped). */
     void close(int status, String reason);
 

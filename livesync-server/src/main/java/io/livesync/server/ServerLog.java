@@ -23,6 +23,13 @@ public final class ServerLog implements AutoCloseable {
     private final PrintStream stream;
     private final String node;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Sees every WARN and ERROR line (the dashboard's recent errors of a store); null when none. */
+    private volatile Tap tap;
+
+    /** A listener of WARN and ERROR lines; called on the writing thread, so it must be quick and never block. */
+    interface Tap {
+        void line(String level, String event, Object... keyValues);
+    }
 
     private ServerLog(Writer file, PrintStream stream, String node) {
         this.file = file;
@@ -52,6 +59,10 @@ public final class ServerLog implements AutoCloseable {
 
     /** Writes one line; {@code keyValues} alternate names and values (null values are left out). */
     public void write(String level, String event, Object... keyValues) {
+        Tap t = tap;
+        if (t != null && (level.equals("WARN") || level.equals("ERROR"))) {
+            t.line(level, event, keyValues);
+        }
         if (file == null && stream == null) {
             return;
         }
@@ -80,6 +91,10 @@ public final class ServerLog implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    void tap(Tap t) {
+        this.tap = t;
     }
 
     @Override

@@ -49,6 +49,8 @@ public final class SyncServer implements AutoCloseable {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final PushPipeline storing;
     private volatile PushPipeline pipeline;
+    private final ConnectionRegistry facts = new ConnectionRegistry(java.time.Clock.systemUTC());
+    private final Flags flags;
 
     private SyncServer(ServerConfig config) {
         this.config = config;
@@ -62,6 +64,8 @@ public final class SyncServer implements AutoCloseable {
         this.hub = new StoreHub(store, metrics, log, config.pushValidator(), 100, config.maxLiveSubscribersPerStore());
         this.storing = new StoringPushPipeline(hub, metrics, log);
         this.pipeline = storing;
+        this.flags = new Flags(facts, hub::head, store, metrics, log, java.time.Clock.systemUTC());
+        log.tap(facts::logged);
         hub.onRemoteReset(this::dropConnections);
         hub.maxBufferedEventsPerPull(config.maxBufferedEventsPerPull()); // a reset through another instance: clients reconnect and see it
         QueuedThreadPool threads = new QueuedThreadPool();
@@ -83,7 +87,7 @@ public final class SyncServer implements AutoCloseable {
             container.addMapping("/websocket", (req, resp, callback) -> upgrade(req, resp, callback));
             container.addMapping("/sync/*", (req, resp, callback) -> upgrade(req, resp, callback));
         });
-        ws.setHandler(new HttpApi(this));
+        ws.setHandler(new Dashboard(this, new HttpApi(this)));
         context.setHandler(ws);
         jetty.setHandler(context);
     }
@@ -98,6 +102,7 @@ public final class SyncServer implements AutoCloseable {
             throw new IllegalStateException("cannot start the server on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage(), e);
         }
+        server.flags.start(FlagThresholds.DEFAULTS);
         if (config.testHooks()) {
             server.log.write("WARN", "test-hooks-enabled", "message",
                     "--test-hooks: POST /test/{storeId}/append-foreign and POST /test/{storeId}/reset (wipes the store)"
@@ -224,10 +229,31 @@ public final class SyncServer implements AutoCloseable {
 
     void register(ServerConnection c) {
         connections.add(c);
+        facts.opened(c);
     }
 
     void unregister(ServerConnection c) {
         connections.remove(c);
+        facts.closed(c);
+    }
+
+    /** Changes when the server raises its flags (docs/dashboard.md); the defaults are {@link FlagThresholds#DEFAULTS}. */
+    public void flagThresholds(FlagThresholds thresholds) {
+        flags.start(Objects.requireNonNull(thresholds, "thresholds"));
+    }
+
+    /** The flags of {@code kind} raised and not cleared (tests and embedders; the dashboard shows them all). */
+    public List<String> activeFlags(String kind) {
+        return flags.list(true, null).stream().filter(f -> f.kind().equals(kind))
+                .map(f -> f.storeId() + "/" + f.clientId() + ": " + f.detail()).toList();
+    }
+
+    ConnectionRegistry facts() {
+        return facts;
+    }
+
+    Flags flags() {
+        return flags;
     }
 
     /** Installs fault injection (tests, {@code livesync server --fault}) as a decorator of the push pipeline; logged loudly. */
@@ -248,7 +274,9 @@ public final class SyncServer implements AutoCloseable {
         }
         long start = System.nanoTime();
         try {
-            return pipeline.push(request);
+            PushPipeline.Reply reply = pipeline.push(request);
+            facts.pushed(request, reply);
+            return reply;
         } finally {
             metrics.pushLatency(System.nanoTime() - start);
             exitPush();
@@ -363,6 +391,7 @@ public final class SyncServer implements AutoCloseable {
         } catch (Exception e) {
             log.write("ERROR", "server-stop-failed", "error", e.toString());
         }
+        flags.close();
         store.close();
         log.write("INFO", "server-stopped");
         log.close();

@@ -69,6 +69,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
         StoreHub.Sink sink = new StoreHub.Sink() {
             @Override
             public void page(WireFrames.PullResponse r) {
+                server.facts().pulled(Ws03Connection.this, r);
                 if (!pullRequested && !r.batch().isEmpty()) {
                     send(pullRes(r.batch(), 0, "push", "live"));
                 }
@@ -91,8 +92,9 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
             }
         };
         try {
-            StoreHub.Subscription sub = server.hub().subscribe(storeId, server.hub().head(storeId), null, true, sink,
-                    this);
+            long head = server.hub().head(storeId);
+            server.facts().pullStarted(this, head, true);
+            StoreHub.Subscription sub = server.hub().subscribe(storeId, head, null, true, sink, this);
             if (pullRequested) {
                 sub.cancel(); // the client's own pull took over
             } else {
@@ -152,6 +154,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
         StoreHub.Sink sink = new StoreHub.Sink() {
             @Override
             public void page(WireFrames.PullResponse r) {
+                server.facts().pulled(Ws03Connection.this, r);
                 boolean liveBatch = caughtUp.get();
                 long remaining = r.pageInfo() instanceof PageInfo.MoreKnown k ? k.remaining() : 0;
                 send(pullRes(r.batch(), liveBatch ? 0 : remaining, liveBatch ? "push" : "pull",
@@ -181,6 +184,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
             if (previous != null) {
                 previous.cancel(); // the catch-up below covers whatever the follow subscription had not sent
             }
+            server.facts().pullStarted(this, cursor, true);
             StoreHub.Subscription sub = server.hub().subscribe(storeId, cursor, null, true, sink, this);
             caughtUp.set(true);
             replaceLive(sub);
@@ -282,6 +286,16 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
     @Override
     public String storeId() {
         return storeId;
+    }
+
+    @Override
+    public String protocol() {
+        return "0.3";
+    }
+
+    @Override
+    public String remote() {
+        return remote;
     }
 
     @Override

@@ -202,6 +202,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
             @Override
             public void page(PullResponse response) {
                 if (!handle.cancelled) {
+                    server.facts().pulled(WsConnection.this, response);
                     handle.sent();
                     send(server.codec().encode(new WireFrames.Chunk(pull.id(), List.of(response))));
                 }
@@ -244,6 +245,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
         };
         try {
             long cursor = pull.cursor() == null ? 0 : pull.cursor();
+            server.facts().pullStarted(this, cursor, pull.live());
             StoreHub.Subscription sub = server.hub().subscribe(storeId, cursor, pull.cursorBackendId(), pull.live(), sink,
                     this);
             handle.subscription = sub;
@@ -379,6 +381,16 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
     @Override
     public String storeId() {
         return storeId;
+    }
+
+    @Override
+    public String protocol() {
+        return "0.4";
+    }
+
+    @Override
+    public String remote() {
+        return remote;
     }
     /**
      * Sheds a client that does not read: logged, counted, and the connection is cut at once (a close frame could

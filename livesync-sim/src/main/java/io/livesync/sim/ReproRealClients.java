@@ -209,6 +209,23 @@ public final class ReproRealClients {
         };
     }
 
+    /** The {@code flag-raised} lines of a run's server log, as {@code kind client=...}. */
+    public static List<String> flagsRaised(Path runDir) {
+        List<String> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(runDir.resolve("server.log"))) {
+                if (line.contains("\"event\":\"flag-raised\"")) {
+                    JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+                    out.add(n.path("kind").asText() + " client=" + n.path("client").asText("?") + " ("
+                            + n.path("detail").asText() + ")");
+                }
+            }
+        } catch (IOException e) {
+            out.add("(cannot read the server log: " + e + ")");
+        }
+        return out;
+    }
+
     /** Runs the matrix, prints the table; true when every row is as expected. */
     public boolean runMatrix(List<Kind> kinds, List<Fault> faults, Path logsRoot) throws Exception {
         List<Row> rows = new ArrayList<>();
@@ -226,6 +243,13 @@ public final class ReproRealClients {
                     r.stalled() ? "STALLED" : "recovered", r.pending(), r.serverHead(),
                     r.stalled() ? (r.probeHealed() ? (r.probes() == 1 ? "healed it" : "healed (2 probes)")
                             : "did NOT heal") : "-", r.expected() ? "yes" : "NO");
+        }
+        out.println();
+        out.println("flags the server raised by itself during each run (docs/dashboard.md):");
+        for (Row r : rows) {
+            List<String> flags = flagsRaised(r.dir());
+            out.printf("  %-22s %-4s %s%n", r.kind().label, r.fault(), flags.isEmpty() ? "none" : flags.getFirst());
+            flags.stream().skip(1).forEach(f -> out.printf("  %-22s %-4s %s%n", "", "", f));
         }
         boolean all = rows.stream().allMatch(Row::expected);
         for (Row r : rows) {
