@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 @Command(
         name = "livesync",
         mixinStandardHelpOptions = true,
-        version = "livesync 0.1.0-SNAPSHOT",
+        version = {"livesync 0.1.0-SNAPSHOT",
+            "speaks LiveStore's WebSocket sync protocol 0.4 (at /, /sync and /sync/{storeId}; LiveStore 0.4.x clients) "
+                    + "and 0.3 (at /websocket; LiveStore 0.3.x clients), and HTTP push/pull"},
         description = "Local-first, event-sourced sync engine for the JVM.",
         subcommands = {NodeSyncCommand.Run.class, ServerCommand.class, NodeSyncCommand.Repro.class,
             NodeSyncCommand.Diagnose.class, SimulateCommand.class, ConformanceCommand.class, BenchCommand.class,

@@ -34,7 +34,8 @@ final class SimulateCommand implements Callable<Integer> {
     int commits;
 
     @Option(names = "--faults", defaultValue = "default",
-            description = "none | default | name=rate,... with names lost-ack, drop, duplicate, delay, server-restart, crash, partition")
+            description = "none | default | name=rate,... with names lost-ack, drop, duplicate, delay, server-restart, crash, "
+                    + "partition, disk-failure, refusal")
     String faults;
 
     @Option(names = "--push-resume", defaultValue = "supervised",
@@ -47,6 +48,10 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--shrink", description = "with --seed: reduce a failing case and print the smallest")
     boolean shrink;
+
+    @Option(names = "--quiet", description = "no progress bar, only the summary (the bar is also left out when the "
+            + "output is not a terminal)")
+    boolean quiet;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -63,7 +68,7 @@ final class SimulateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        SimulationRunner runner = new SimulationRunner(out);
+        SimulationRunner runner = new SimulationRunner(out, !quiet && System.console() != null);
         if (seed != null && (trace || shrink || !spec.commandLine().getParseResult().hasMatchedOption("--seeds"))) {
             Simulation.Config config = new Simulation.Config(seed, clients, steps, policy, parsedFaults, trace, commits);
             if (shrink) {

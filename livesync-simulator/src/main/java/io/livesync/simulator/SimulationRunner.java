@@ -21,9 +21,17 @@ public final class SimulationRunner {
     }
 
     private final PrintStream out;
+    private final boolean progressBar;
 
-    public SimulationRunner(PrintStream out) {
+    /** A runner that draws its progress bar only when {@code progressBar} (a terminal, not a redirected file). */
+    public SimulationRunner(PrintStream out, boolean progressBar) {
         this.out = out;
+        this.progressBar = progressBar;
+    }
+
+    /** A runner that draws its progress bar. */
+    public SimulationRunner(PrintStream out) {
+        this(out, true);
     }
 
     /** Runs seeds {@code first .. first+count-1}. */
@@ -60,7 +68,7 @@ public final class SimulationRunner {
                     break;
                 }
             }
-            if (done % Math.max(1, count / 20) == 0 || done == count) {
+            if (progressBar && (done % Math.max(1, count / 20) == 0 || done == count)) {
                 int bar = (int) (20.0 * done / count);
                 double secs = (System.nanoTime() - start) / 1e9;
                 out.printf("\r[%s%s] %d/%d seeds, %d failed, %.0f seeds/min   ", "#".repeat(bar), " ".repeat(20 - bar),
@@ -68,7 +76,9 @@ public final class SimulationRunner {
                 out.flush();
             }
         }
-        out.println();
+        if (progressBar) {
+            out.println();
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         Simulation.Coverage total = new Simulation.Coverage(cov[0], cov[1], cov[2], cov[3], cov[4], cov[5], cov[6],
                 cov[7], cov[8], cov[9], cov[10], cov[11], cov[12], cov[13], cov[14]);
