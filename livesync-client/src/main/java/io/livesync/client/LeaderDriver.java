@@ -286,6 +286,13 @@ final class LeaderDriver {
         @Override
         public void published(LeaderState before, LeaderState after, LeaderInput input) {
             state = after;
+            if (backend != null) {
+                backend.reportStatus(new io.livesync.core.wire.WireFrames.ClientStatus(node,
+                        after.pendingSynced(logic::isClientOnly), after.push().label(),
+                        after.push() instanceof PushLoop.Parked parked ? parked.reason()
+                                : after.push() instanceof PushLoop.Backoff backoff ? backoff.reason() : "",
+                        after.sync().upstreamHead().global(), after.stats().stallsSuspected()));
+            }
             Set<String> changed = touched;
             touched = Set.of();
             if (!changed.isEmpty()) {

@@ -62,6 +62,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
     private final long pingIntervalMillis;
     private final WireCodec codec;
     private final PushLimits pushLimits;
+    private final boolean reportStatus;
     private final HttpClient http;
     private final ScheduledExecutorService transport;
     private final ConnectionLifecycle lifecycle;
@@ -92,6 +93,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
                 : JsonNodeFactory.instance.objectNode().put("authToken", b.authToken);
         this.pingIntervalMillis = b.pingIntervalMillis;
         this.clock = b.clock;
+        this.reportStatus = b.reportStatus;
         this.codec = new WireCodec(b.limits);
         this.lifecycle = new ConnectionLifecycle(b.pingIntervalMillis, b.reconnectBaseMillis, b.reconnectCapMillis);
         this.state = ConnectionLifecycle.State.initial(b.seed);
@@ -119,6 +121,17 @@ public final class WebSocketSyncBackend implements SyncBackend {
         String frame = codec.encode(new WireFrames.PushRequest(Long.toString(Long.MAX_VALUE), storeId, syncPayload,
                 List.of(), "x".repeat(MAX_BACKEND_ID_CHARS)));
         return frame.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** The leader's latest status, sent to the server with every ping (at most once per ping interval). */
+    private volatile WireFrames.ClientStatus latestStatus;
+    private WireFrames.ClientStatus sentStatus;
+
+    @Override
+    public void reportStatus(WireFrames.ClientStatus status) {
+        if (reportStatus) {
+            latestStatus = status;
+        }
     }
 
     @Override
@@ -186,8 +199,14 @@ public final class WebSocketSyncBackend implements SyncBackend {
         for (ConnectionLifecycle.Effect effect : effects) {
             switch (effect) {
                 case ConnectionLifecycle.Effect.OpenSocket open -> openSocket(open.generation());
-                case ConnectionLifecycle.Effect.SendPing ping ->
-                        send(ping.generation(), codec.encode(new WireFrames.Ping()));
+                case ConnectionLifecycle.Effect.SendPing ping -> {
+                    send(ping.generation(), codec.encode(new WireFrames.Ping()));
+                    WireFrames.ClientStatus status = latestStatus;
+                    if (status != null && (!status.equals(sentStatus) || input instanceof ConnectionLifecycle.Input.SocketOpened)) {
+                        send(ping.generation(), codec.encode(status)); // transport thread only: no race on sentStatus
+                        sentStatus = status;
+                    }
+                }
                 case ConnectionLifecycle.Effect.AbortSocket abort -> {
                     SocketHandle handle = removeSocket(abort.generation());
                     if (handle != null) {
@@ -580,6 +599,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
         private long seed = System.nanoTime();
         private WireLimits serverLimits = WireLimits.DEFAULT;
         private io.livesync.core.Clock clock = io.livesync.core.Clock.system();
+        private boolean reportStatus = true;
 
         private Builder(URI serverUrl, String storeId) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -614,6 +634,15 @@ public final class WebSocketSyncBackend implements SyncBackend {
 
         public Builder seed(long s) {
             this.seed = s;
+            return this;
+        }
+
+        /**
+         * Whether to report the leader's sync state to the server with each ping (default true: livesync's server
+         * shows it on its dashboard and makes its stall flag certain; other servers ignore the unknown frame tag).
+         */
+        public Builder reportStatus(boolean on) {
+            this.reportStatus = on;
             return this;
         }
 

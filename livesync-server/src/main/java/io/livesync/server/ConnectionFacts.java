@@ -36,6 +36,9 @@ final class ConnectionFacts {
     /** The store head when {@link #behindSinceMillis} was set: the pull must reach it to count as keeping up. */
     volatile long behindTarget;
     volatile long lastLag;
+    /** What a livesync client last reported of its own sync state (LiveStore clients never do), and when. */
+    volatile io.livesync.core.wire.WireFrames.ClientStatus reported;
+    volatile Instant reportedAt;
 
     private final ReentrantLock lock = new ReentrantLock();
     private int serverAheadStreak;

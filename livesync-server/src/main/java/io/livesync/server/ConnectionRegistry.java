@@ -76,6 +76,33 @@ final class ConnectionRegistry {
         }
     }
 
+    /** A livesync client reported its own sync state on {@code connection}. */
+    void reported(Object connection, WireFrames.ClientStatus status) {
+        ConnectionFacts f = sockets.get(connection);
+        if (f != null) {
+            f.reported = status;
+            f.reportedAt = clock.instant();
+            if (f.clientId == null && !status.clientId().isEmpty()) {
+                f.clientId = status.clientId();
+            }
+        }
+    }
+
+    /** The latest report of client {@code clientId} on an open socket of {@code storeId} (it may have reconnected). */
+    WireFrames.ClientStatus latestReport(String storeId, String clientId) {
+        WireFrames.ClientStatus latest = null;
+        java.time.Instant at = null;
+        for (ConnectionFacts f : sockets.values()) {
+            WireFrames.ClientStatus r = f.reported;
+            if (r != null && f.open && f.storeId.equals(storeId) && r.clientId().equals(clientId)
+                    && (at == null || f.reportedAt.isAfter(at))) {
+                latest = r;
+                at = f.reportedAt;
+            }
+        }
+        return latest;
+    }
+
     /** A page was queued for {@code connection}. */
     void pulled(Object connection, WireFrames.PullResponse page) {
         ConnectionFacts f = sockets.get(connection);

@@ -255,6 +255,13 @@ final class Dashboard extends Handler.Wrapper {
             c.put("lastPushOutcome", f.lastPushOutcome);
             c.put("lastPushEvents", f.lastPushEvents);
             c.put("lastServerAheadAt", str(f.lastServerAheadAt));
+            io.livesync.core.wire.WireFrames.ClientStatus reported = f.reported;
+            if (reported != null) {
+                c.putObject("reported").put("at", String.valueOf(str(f.reportedAt))).put("clientId", reported.clientId())
+                        .put("pendingToPush", reported.pendingToPush()).put("pushLoop", reported.pushLoop())
+                        .put("loopReason", reported.loopReason()).put("upstreamHead", reported.upstreamHead())
+                        .put("stallsSuspected", reported.stallsSuspected());
+            }
             if (f.lastServerAheadAt != null) {
                 c.put("lastServerAheadParent", f.lastServerAheadParent);
                 c.put("lastServerAheadMinimum", f.lastServerAheadMinimum);

@@ -161,12 +161,21 @@ final class Flags implements AutoCloseable {
             int already = p.stored() ? 0 : duplicates.computeIfAbsent(p, this::alreadyStored);
             String stored = already == 0 ? "" : already == p.events() ? " (its events are already stored: a re-push)"
                     : " (the first " + already + " of its " + p.events() + " events are already stored)";
-            String key = QUIET + '|' + p.storeId() + '|' + p.clientId();
+            // a livesync client reports what the server cannot see: with nothing to push it is idle, not stalled
+            io.livesync.core.wire.WireFrames.ClientStatus reported = registry.latestReport(p.storeId(), p.clientId());
+            if (reported != null && reported.pendingToPush() == 0) {
+                continue;
+            }
+            String key = QUIET + '|' + p.storeId() + '|' + p.clientId() + (reported != null ? "|certain" : "");
             holding.add(key);
+            String known = reported != null
+                    ? ". The client reports " + reported.pendingToPush() + " events to push, its push loop "
+                            + reported.pushLoop() + (reported.loopReason().isEmpty() ? "" : " (" + reported.loopReason()
+                            + ")") + ": it is stalled, certainly"
+                    : ". The server cannot see the client's pending events: it may be stalled (H001) or simply idle";
             raise(key, QUIET, p.storeId(), p.clientId(), p.connectionId(), "last push at " + p.at() + " ("
                     + p.events() + " events at parent " + p.parent() + ", protocol " + p.protocol() + "): " + p.outcome()
-                    + stored + "; no push since, and the store head moved to " + h + ". The server cannot see the"
-                    + " client's pending events: it may be stalled (H001) or simply idle");
+                    + stored + "; no push since, and the store head moved to " + h + known);
         }
         duplicates.keySet().retainAll(seen);
         clearAllBut(holding, now);

@@ -156,6 +156,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
             }
             case WireFrames.Unknown unknown -> server.log().write("DEBUG", "unknown-frame", "store", storeId,
                     "tag", unknown.tag());
+            case WireFrames.ClientStatus status -> server.facts().reported(this, status);
             case WireFrames.PullRequest pull -> Thread.ofVirtual().name("livesync-pull").start(() -> handlePull(pull));
             case WireFrames.PushRequest push -> Thread.ofVirtual().name("livesync-push").start(() -> handlePush(push));
         }

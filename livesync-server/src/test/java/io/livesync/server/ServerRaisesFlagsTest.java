@@ -148,8 +148,12 @@ class ServerRaisesFlagsTest {
                 ServerFixture.await("a quiet-after-failed-push flag", () -> !server.activeFlags(Flags.QUIET).isEmpty(),
                         () -> server.activeFlags(Flags.QUIET) + "\n" + stalled.syncStatus());
                 assertThat(stalled.syncStatus().pendingCount()).isEqualTo(2); // it really is stalled
+                ServerFixture.await("the client's own report makes the flag certain", () -> server
+                        .activeFlags(Flags.QUIET).toString().contains("certainly"), () -> server.activeFlags(Flags.QUIET)
+                        .toString());
                 assertThat(server.activeFlags(Flags.QUIET)).singleElement().asString().startsWith("quiet/stalled: ")
-                        .contains("accepted, ack not delivered (injected lost ack)");
+                        .contains("accepted, ack not delivered (injected lost ack)")
+                        .contains("The client reports 2 events to push");
                 assertThat(logHas(dir.resolve("server.log"), "\"flag-raised\"", "quiet-after-failed-push",
                         "\"client\":\"stalled\"")).isTrue();
                 // the healthy client, idle since its acked push, is not flagged
@@ -158,6 +162,29 @@ class ServerRaisesFlagsTest {
                 server.appendForeignEvent(storeId);
                 EndToEndSyncTest.awaitConverged(server, storeId, 7, stalled, healthy);
                 ServerFixture.await("the quiet flag cleared", () -> server.activeFlags(Flags.QUIET).isEmpty());
+            }
+        }
+    }
+
+    @Test
+    void aLivesyncClientThatReportsNothingToPushIsNotFlaggedAfterALostAck(@TempDir Path dir) throws Exception {
+        String storeId = "idle-after-loss";
+        try (SyncServer server = DashboardEndpointsTest.server(dir, DashboardEndpointsTest.ADMIN)) {
+            server.flagThresholds(FAST);
+            server.faults(PushFaults.onNthAcceptedPush(PushFaults.AfterAccept.DROP_CONNECTION, 1));
+            try (Store idle = legacyClient(server.wsUri(storeId), storeId, "idle")) {
+                EndToEndSyncTest.commitTodos(idle, "i", 2, 2); // its only push: stored, the ack lost, the echo confirms
+                ServerFixture.await("the echo confirmed its events", () -> idle.syncStatus().upstreamHead().global() == 2
+                        && idle.syncStatus().pendingCount() == 0);
+                server.appendForeignEvent(storeId); // the store moves on past the failed push's parent
+                ServerFixture.await("the idle client saw the foreign event", () -> idle.syncStatus().upstreamHead()
+                        .global() == 3);
+                // well past the quiet threshold (800 ms) and several reports (every 500 ms): never flagged, because
+                // the client says it has nothing to push
+                long since = System.nanoTime();
+                ServerFixture.await("the quiet threshold passed three times over", () -> System.nanoTime() - since
+                        > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2_400));
+                assertThat(server.flags().list(false, null)).noneMatch(f -> "idle".equals(f.clientId()));
             }
         }
     }

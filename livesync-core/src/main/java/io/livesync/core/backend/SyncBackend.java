@@ -33,6 +33,13 @@ public interface SyncBackend extends AutoCloseable {
         return PushLimits.UNLIMITED;
     }
 
+    /**
+     * The leader's latest sync state, for backends that pass it on to the server (livesync's dashboard). Called on
+     * the leader thread after every step; must return at once. Default: ignored.
+     */
+    default void reportStatus(io.livesync.core.wire.WireFrames.ClientStatus status) {
+    }
+
     /** A short name for logs, e.g. {@code ws://127.0.0.1:8787/sync/s1}. */
     String describe();
 

@@ -82,6 +82,10 @@ public final class WireCodec {
             case "Ack" -> new Ack(requireText(root, "requestId", "Ack", null));
             case "Interrupt" -> new Interrupt(requireText(root, "requestId", "Interrupt", null));
             case "Request" -> parseRequest(root);
+            case "LivesyncClientStatus" -> new WireFrames.ClientStatus(root.path("clientId").asText(""),
+                    root.path("pendingToPush").asLong(-1),
+                    root.path("pushLoop").asText(""), root.path("loopReason").asText(""),
+                    root.path("upstreamHead").asLong(-1), root.path("stallsSuspected").asLong(0));
             default -> new WireFrames.Unknown(tag);
         };
     }
@@ -145,6 +149,10 @@ public final class WireCodec {
             case Ack a -> root.put("_tag", "Ack").put("requestId", a.requestId());
             case Interrupt i -> root.put("_tag", "Interrupt").put("requestId", i.requestId());
             case WireFrames.Unknown u -> root.put("_tag", u.tag());
+            case WireFrames.ClientStatus st -> root.put("_tag", "LivesyncClientStatus").put("clientId", st.clientId())
+                    .put("pendingToPush", st.pendingToPush()).put("pushLoop", st.pushLoop())
+                    .put("loopReason", st.loopReason()).put("upstreamHead", st.upstreamHead())
+                    .put("stallsSuspected", st.stallsSuspected());
             case PullRequest pull -> {
                 ObjectNode payload = request(root, pull.id(), "SyncWsRpc.Pull", pull.storeId(), pull.syncPayload());
                 payload.put("live", pull.live());

@@ -34,6 +34,14 @@ public final class WireFrames {
 
     public record Interrupt(String requestId) implements ClientFrame {}
 
+    /**
+     * livesync's own client reports its sync state ({@code _tag: "LivesyncClientStatus"}) so that the server's
+     * dashboard knows what it cannot see: events still to push, the push loop, stall suspicions. LiveStore clients
+     * never send it; livesync's server accepts it, any other server ignores it as an unknown tag.
+     */
+    public record ClientStatus(String clientId, long pendingToPush, String pushLoop, String loopReason,
+            long upstreamHead, long stallsSuspected) implements ClientFrame {}
+
     /** A frame with a tag this server does not know; ignored (LIVESTORE-WS-PROTOCOL §2). */
     public record Unknown(String tag) implements ClientFrame {}
 
