@@ -124,9 +124,13 @@ final class RebuildBenchmark implements Callable<Integer> {
                 .build();
     }
 
-    /** A text progress bar on {@code err}, redrawn at every whole percent. */
+    /**
+     * A text progress bar on {@code err}, redrawn at every whole percent; on a redirected output (no terminal) only
+     * a line per tenth, never a bar.
+     */
     static Consumer<RebuildProgress> progressBar(PrintWriter err, long[] startedAt) {
         int[] shown = {-1};
+        boolean terminal = System.console() != null;
         return p -> {
             switch (p) {
                 case RebuildProgress.Started s -> {
@@ -135,7 +139,12 @@ final class RebuildBenchmark implements Callable<Integer> {
                 }
                 case RebuildProgress.Replayed r -> {
                     int percent = (int) (100 * r.replayed() / Math.max(1, r.totalEvents()));
-                    if (percent != shown[0]) {
+                    if (!terminal) {
+                        if (percent / 10 != shown[0] / 10 || shown[0] < 0) {
+                            shown[0] = percent;
+                            err.printf("%3d%% %,d/%,d events%n", percent, r.replayed(), r.totalEvents());
+                        }
+                    } else if (percent != shown[0]) {
                         shown[0] = percent;
                         int filled = percent / 5;
                         err.printf("\r[%s%s] %3d%% %,d/%,d events", "#".repeat(filled), " ".repeat(20 - filled),
@@ -143,7 +152,7 @@ final class RebuildBenchmark implements Callable<Integer> {
                         err.flush();
                     }
                 }
-                case RebuildProgress.Committing c -> err.printf("%ncommitting%n");
+                case RebuildProgress.Committing c -> err.printf(terminal ? "%ncommitting%n" : "committing%n");
                 case RebuildProgress.Finished f -> err.printf("rebuilt %,d events%n", f.totalEvents());
             }
             err.flush();
