@@ -35,8 +35,11 @@ public final class ServerConfig {
     private final int maxPullsPerConnection;
     private final int maxBufferedEventsPerPull;
     private final PushValidator pushValidator;
+    private final JwtVerifier jwtVerifier;
 
     private ServerConfig(Builder b) {
+        this.jwtVerifier = b.jwtHs256Secret != null || b.jwtJwks != null
+                ? JwtVerifier.of(b.jwtHs256Secret, b.jwtJwks, b.jwtClaim) : null;
         this.pushValidator = b.pushValidator;
         this.maxQueuedBytesPerConnection = b.maxQueuedBytesPerConnection;
         this.maxPullsPerConnection = b.maxPullsPerConnection;
@@ -157,6 +160,11 @@ public final class ServerConfig {
         return tokens.containsKey(storeId) ? "token:" + storeId : "token:*";
     }
 
+    /** The JWT verifier, or null when only static tokens are accepted. */
+    JwtVerifier jwtVerifier() {
+        return jwtVerifier;
+    }
+
     /** The operator's token for the admin API and the dashboard, or null (then they answer 403 to everyone). */
     public String adminToken() {
         return adminToken;
@@ -231,6 +239,39 @@ public final class ServerConfig {
         private int maxPullsPerConnection = 16;
         private int maxBufferedEventsPerPull = 50_000;
         private PushValidator pushValidator = PushValidator.ACCEPT_ALL;
+        private byte[] jwtHs256Secret;
+        private com.nimbusds.jose.jwk.JWKSet jwtJwks;
+        private String jwtClaim = "livesync";
+
+        /** Accept HS256 JWTs signed with this secret (at least 32 bytes). */
+        public Builder jwtHs256Secret(byte[] secret) {
+            if (secret != null && secret.length < 32) {
+                throw new IllegalArgumentException("the JWT HS256 secret has " + secret.length
+                        + " bytes; it needs at least 32 (256 bits)");
+            }
+            this.jwtHs256Secret = secret == null ? null : secret.clone();
+            return this;
+        }
+
+        /** Accept HS256 JWTs signed with the secret in this file (its text, stripped). */
+        public Builder jwtHs256SecretFile(Path file) {
+            return jwtHs256Secret(JwtVerifier.readSecret(file));
+        }
+
+        /** Accept RS256/ES256 JWTs signed with a key of this JWKS file (public keys). */
+        public Builder jwtJwksFile(Path file) {
+            this.jwtJwks = JwtVerifier.readJwks(file);
+            return this;
+        }
+
+        /** The JWT claim holding {@code {read, write, admin}} (default {@code livesync}). */
+        public Builder jwtClaim(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("the JWT claim name is empty");
+            }
+            this.jwtClaim = name;
+            return this;
+        }
 
         /** The rules every push passes before it is stored (see {@link PushValidator}). */
         public Builder pushValidator(PushValidator v) {
@@ -386,9 +427,10 @@ public final class ServerConfig {
                         + " applies to the SQLite store only; with --postgres, durability is PostgreSQL's "
                         + "synchronous_commit setting");
             }
-            if (!insecureNoAuth && tokens.isEmpty()) {
+            if (!insecureNoAuth && tokens.isEmpty() && jwtHs256Secret == null && jwtJwks == null) {
                 throw new IllegalStateException("no store tokens are configured: give --tokens FILE or LIVESYNC_TOKENS "
-                        + "(lines storeId=token, *=token for all stores), or --insecure-no-auth for local play");
+                        + "(lines storeId=token, *=token for all stores), a JWT key (--jwt-secret-file, --jwt-jwks-file),"
+                        + " or --insecure-no-auth for local play");
             }
             return new ServerConfig(this);
         }
