@@ -188,6 +188,35 @@ final class StoreHub {
         return store.reset(storeId);
     }
 
+    /**
+     * Imports a log into an empty store under the store's lock (pushes through this instance wait), then publishes
+     * the imported events to the store's live pulls.
+     */
+    EventStore.ImportOutcome importInto(String storeId, java.util.Iterator<Event> events) {
+        StoreState st = state(storeId);
+        st.lock.lock();
+        try {
+            EventStore.ImportOutcome outcome = store.importInto(storeId, events);
+            if (outcome instanceof EventStore.ImportOutcome.Imported imported) {
+                publishLocked(storeId, st, imported.head(), null, "import");
+            }
+            return outcome;
+        } finally {
+            st.lock.unlock();
+        }
+    }
+
+    /** Deletes a store; its live pulls are cancelled (the server closes its sockets). */
+    boolean delete(String storeId) {
+        StoreState old = stores.remove(storeId);
+        if (old != null) {
+            for (Subscription sub : old.live) {
+                sub.cancel(old);
+            }
+        }
+        return store.delete(storeId);
+    }
+
     String backendId(String storeId) {
         return state(storeId).backendId;
     }

@@ -101,7 +101,7 @@ public final class SyncServer implements AutoCloseable {
             container.addMapping("/websocket", (req, resp, callback) -> upgrade(req, resp, callback));
             container.addMapping("/sync/*", (req, resp, callback) -> upgrade(req, resp, callback));
         });
-        ws.setHandler(new Dashboard(this, new HttpApi(this)));
+        ws.setHandler(new AdminApi(this, new Dashboard(this, new HttpApi(this))));
         context.setHandler(ws);
         jetty.setHandler(context);
     }
