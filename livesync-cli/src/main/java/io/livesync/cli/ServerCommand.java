@@ -123,6 +123,14 @@ final class ServerCommand implements Callable<Integer> {
             + "{\"read\": [store patterns], \"write\": [store patterns], \"admin\": bool} (default: ${DEFAULT-VALUE})")
     String jwtClaim;
 
+    @Option(names = "--max-pushes-per-second", defaultValue = "0", description = "pushes per second one identity "
+            + "(token subject) may make; more are answered rate-limited with retryAfterMillis; 0 = unlimited")
+    double maxPushesPerSecond;
+
+    @Option(names = "--max-events-per-second", defaultValue = "0", description = "events per second one identity may "
+            + "push; 0 = unlimited")
+    double maxEventsPerSecond;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -151,7 +159,8 @@ final class ServerCommand implements Callable<Integer> {
             if (jwtJwksFile != null) {
                 builder.jwtJwksFile(jwtJwksFile);
             }
-            builder.jwtClaim(jwtClaim);
+            builder.jwtClaim(jwtClaim).maxPushesPerSecondPerIdentity(maxPushesPerSecond)
+                    .maxEventsPerSecondPerIdentity(maxEventsPerSecond);
             config = builder.host(host).port(port).dataDir(data)
                     .postgres(postgres, postgresSchema).tokens(tokenMap).insecureNoAuth(insecureNoAuth)
                     .limits(new WireLimits(maxFrameBytes, maxEventsPerPush, maxEventBytes, maxJsonDepth))

@@ -36,10 +36,14 @@ public final class ServerConfig {
     private final int maxBufferedEventsPerPull;
     private final PushValidator pushValidator;
     private final JwtVerifier jwtVerifier;
+    private final double maxPushesPerSecondPerIdentity;
+    private final double maxEventsPerSecondPerIdentity;
 
     private ServerConfig(Builder b) {
         this.jwtVerifier = b.jwtHs256Secret != null || b.jwtJwks != null
                 ? JwtVerifier.of(b.jwtHs256Secret, b.jwtJwks, b.jwtClaim) : null;
+        this.maxPushesPerSecondPerIdentity = b.maxPushesPerSecondPerIdentity;
+        this.maxEventsPerSecondPerIdentity = b.maxEventsPerSecondPerIdentity;
         this.pushValidator = b.pushValidator;
         this.maxQueuedBytesPerConnection = b.maxQueuedBytesPerConnection;
         this.maxPullsPerConnection = b.maxPullsPerConnection;
@@ -165,6 +169,16 @@ public final class ServerConfig {
         return jwtVerifier;
     }
 
+    /** Pushes per second one identity (token subject) may make, over all its stores; 0 = unlimited. */
+    public double maxPushesPerSecondPerIdentity() {
+        return maxPushesPerSecondPerIdentity;
+    }
+
+    /** Events per second one identity may push, over all its stores; 0 = unlimited. */
+    public double maxEventsPerSecondPerIdentity() {
+        return maxEventsPerSecondPerIdentity;
+    }
+
     /** The operator's token for the admin API and the dashboard, or null (then they answer 403 to everyone). */
     public String adminToken() {
         return adminToken;
@@ -242,6 +256,8 @@ public final class ServerConfig {
         private byte[] jwtHs256Secret;
         private com.nimbusds.jose.jwk.JWKSet jwtJwks;
         private String jwtClaim = "livesync";
+        private double maxPushesPerSecondPerIdentity;
+        private double maxEventsPerSecondPerIdentity;
 
         /** Accept HS256 JWTs signed with this secret (at least 32 bytes). */
         public Builder jwtHs256Secret(byte[] secret) {
@@ -270,6 +286,24 @@ public final class ServerConfig {
                 throw new IllegalArgumentException("the JWT claim name is empty");
             }
             this.jwtClaim = name;
+            return this;
+        }
+
+        /** Pushes per second per identity (a token burst of one second's worth); 0 = unlimited. */
+        public Builder maxPushesPerSecondPerIdentity(double n) {
+            if (!(n >= 0) || Double.isInfinite(n)) {
+                throw new IllegalArgumentException("maxPushesPerSecondPerIdentity must be >= 0, got " + n);
+            }
+            this.maxPushesPerSecondPerIdentity = n;
+            return this;
+        }
+
+        /** Events per second per identity (a burst of one second's worth); 0 = unlimited. */
+        public Builder maxEventsPerSecondPerIdentity(double n) {
+            if (!(n >= 0) || Double.isInfinite(n)) {
+                throw new IllegalArgumentException("maxEventsPerSecondPerIdentity must be >= 0, got " + n);
+            }
+            this.maxEventsPerSecondPerIdentity = n;
             return this;
         }
 

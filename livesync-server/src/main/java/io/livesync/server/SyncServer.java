@@ -76,7 +76,8 @@ public final class SyncServer implements AutoCloseable {
                 : new SqliteEventStore(config.dataDir(), config.durability());
         this.metrics.eventsStored(store::eventCount);
         this.hub = new StoreHub(store, metrics, log, config.pushValidator(), 100, config.maxLiveSubscribersPerStore());
-        this.storing = new StoringPushPipeline(hub, metrics, log);
+        this.storing = new StoringPushPipeline(hub, metrics, log, new IdentityLimits(
+                config.maxPushesPerSecondPerIdentity(), config.maxEventsPerSecondPerIdentity()), audit);
         this.pipeline = storing;
         this.flags = new Flags(facts, hub::head, store, metrics, log, java.time.Clock.systemUTC());
         log.tap(facts::logged);
