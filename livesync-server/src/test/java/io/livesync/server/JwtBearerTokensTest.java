@@ -190,4 +190,29 @@ class JwtBearerTokensTest {
             assertThat(server.eventStore().meta("s").head()).isZero();
         }
     }
+
+    @Test
+    void aLivesyncClientWithAReadOnlyJwtStopsPushingKeepsItsEventsAndStillPulls(@TempDir Path dir) throws Exception {
+        try (SyncServer server = start(dir, null)) {
+            String writer = Jwts.readWrite("writer", "news");
+            try (Store reader = EndToEndSyncTest.client(server.wsUri("news"), "news", "r", Jwts.readOnly("reader", "news"))) {
+                reader.commit(List.of(TodoSchema.created("mine", "local only")));
+                ServerFixture.await("the push loop parks with forbidden",
+                        () -> reader.syncStatus().pushLoop().equals("parked")
+                                && reader.syncStatus().pushLoopReason().contains("forbidden"),
+                        () -> reader.syncStatus().toString());
+                long refusals = server.metrics().rejected("forbidden");
+                assertThat(refusals).isEqualTo(1);
+                // the reader keeps pulling: a writer's event arrives (a causal point after the refusal)
+                assertThat(RawClient.httpPush(http, server, "news", writer, RawClient.batch(1, 1, "headline"))
+                        .statusCode()).isEqualTo(200);
+                ServerFixture.await("the reader pulls the writer's event",
+                        () -> reader.syncStatus().upstreamHead().global() >= 1, () -> reader.syncStatus().toString());
+                assertThat(reader.syncStatus().pendingCount()).as("its own event stays pending locally").isEqualTo(1);
+                assertThat(reader.syncStatus().pushLoop()).isEqualTo("parked");
+                assertThat(server.metrics().rejected("forbidden")).as("no retry loop").isEqualTo(refusals);
+            }
+            assertThat(server.eventStore().meta("news").head()).isEqualTo(1);
+        }
+    }
 }
