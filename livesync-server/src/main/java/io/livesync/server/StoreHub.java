@@ -314,7 +314,7 @@ final class StoreHub {
                 String reason = refuse.reason().length() > 500 ? refuse.reason().substring(0, 500) : refuse.reason();
                 metrics.pushRefused(storeId);
                 log.write("WARN", "event-refused", "store", storeId, "subject", subject, "clientId", e.clientId(),
-                        "seqNum", seq, "name", e.name(), "events", batch.size(), "reason", reason);
+                        "seqNum", seq, "name", e.name(), "events", batch.size(), "reason", reason, "audit", true);
                 String message = "event e" + seq + " (" + e.name() + ") was refused: " + reason;
                 com.fasterxml.jackson.databind.node.ObjectNode cause = com.fasterxml.jackson.databind.node
                         .JsonNodeFactory.instance.objectNode().put("name", "LivesyncError")
