@@ -154,6 +154,19 @@ class AdminApiTest {
             assertThat(admin(server, "DELETE", "/admin/v1/stores/s", "secret", null).statusCode()).isEqualTo(401);
             assertThat(server.eventStore().meta("s").head()).isEqualTo(3);
             assertThat(admin(server, "GET", "/admin/v1/stores", adminJwt, null).statusCode()).isEqualTo(200);
+            String expiredAdmin = Jwts.hs256(Jwts.claims("ops-old", Instant.now().minusSeconds(1), null, null, true));
+            for (String token : List.of("", " ", expiredAdmin, ADMIN + "x", ADMIN.substring(1), "x".repeat(10_000),
+                    "a.b.c", user + "x")) {
+                assertThat(admin(server, "DELETE", "/admin/v1/stores/s", token, null).statusCode())
+                        .as("a token of %d chars", token.length()).isIn(401, 403, 431); // 431: Jetty's header limit
+            }
+            for (String header : List.of("Basic " + ADMIN, "bearer " + ADMIN, ADMIN, "Bearer")) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.httpUri().resolve("/admin/v1/stores/s"))
+                        .header("Authorization", header).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(header).isEqualTo(401);
+                assertThat(JSON.readTree(r.body()).get("code").asText()).isEqualTo("unauthorized");
+            }
+            assertThat(server.eventStore().meta("s").head()).isEqualTo(3);
             String log = Files.readString(dir.resolve("server.log"));
             assertThat(log).contains("\"who\":\"mallory\",\"action\":\"reset\",\"store\":\"s\",\"outcome\":\"refused: forbidden\"")
                     .contains("\"who\":\"ops-alice\",\"action\":\"stores\"")
@@ -238,6 +251,23 @@ class AdminApiTest {
                 }
             }
             String newBackend = one.eventStore().meta("shared").backendId();
+            // an import through one instance reaches a live pull on the other; a delete closes it
+            String lines = RawClient.batch(1, 3, "i").replace("{\"batch\":[", "").replace("]}", "")
+                    .replace("},{", "}\n{");
+            try (RawClient onTwo = RawClient.connect(http, two, "restored", "secret")) {
+                onTwo.pull("0", null, true);
+                ServerFixture.await("the empty catch-up on two", () -> onTwo.all.size() >= 1);
+                assertThat(admin(one, "POST", "/admin/v1/stores/restored/import", ADMIN,
+                        lines.getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
+                ServerFixture.await("the import reaches two", () -> onTwo.seqs("0").equals(List.of(1L, 2L, 3L)),
+                        () -> onTwo.all.toString());
+                assertThat(admin(one, "DELETE", "/admin/v1/stores/restored", ADMIN, null).statusCode()).isEqualTo(200);
+                String frame = "";
+                while (!frame.startsWith("CLOSE")) {
+                    frame = onTwo.frames.poll(30, TimeUnit.SECONDS);
+                    assertThat(frame).as("the delete reaches the client on two").isNotNull();
+                }
+            }
             HttpResponse<String> page = http.send(HttpRequest.newBuilder(two.httpUri().resolve("/sync/shared/pull?cursor=0"))
                     .header("Authorization", "Bearer secret").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(JSON.readTree(page.body()).get("backendId").asText()).isEqualTo(newBackend);

@@ -175,6 +175,20 @@ class JwtBearerTokensTest {
     }
 
     @Test
+    void aLiveStore03SocketIsClosedAtItsTokensExpiryToo(@TempDir Path dir) throws Exception {
+        try (SyncServer server = start(dir, null)) {
+            String shortLived = Jwts.hs256(Jwts.claims("gus", Instant.now().plusSeconds(2), null, List.of("s"), false));
+            try (RawClient ws = RawClient.connect03(http, server, "s", shortLived)) {
+                String frame = "";
+                while (!frame.startsWith("CLOSE")) {
+                    frame = next(ws);
+                }
+                assertThat(frame).startsWith("CLOSE 1008 unauthorized: the token expired at");
+            }
+        }
+    }
+
+    @Test
     void aRequestOnAnOpenSocketIsCheckedWithItsOwnToken(@TempDir Path dir) throws Exception {
         try (SyncServer server = start(dir, null)) {
             String frank = Jwts.readWrite("frank", "s");
