@@ -123,6 +123,12 @@ final class ServerCommand implements Callable<Integer> {
             + "{\"read\": [store patterns], \"write\": [store patterns], \"admin\": bool} (default: ${DEFAULT-VALUE})")
     String jwtClaim;
 
+    @Option(names = "--jwt-issuer", description = "accept only JWTs whose iss is this")
+    String jwtIssuer;
+
+    @Option(names = "--jwt-audience", description = "accept only JWTs whose aud includes this")
+    String jwtAudience;
+
     @Option(names = "--max-pushes-per-second", defaultValue = "0", description = "pushes per second one identity "
             + "(token subject) may make; more are answered rate-limited with retryAfterMillis; 0 = unlimited")
     double maxPushesPerSecond;
@@ -159,7 +165,7 @@ final class ServerCommand implements Callable<Integer> {
             if (jwtJwksFile != null) {
                 builder.jwtJwksFile(jwtJwksFile);
             }
-            builder.jwtClaim(jwtClaim).maxPushesPerSecondPerIdentity(maxPushesPerSecond)
+            builder.jwtClaim(jwtClaim).jwtIssuer(jwtIssuer).jwtAudience(jwtAudience).maxPushesPerSecondPerIdentity(maxPushesPerSecond)
                     .maxEventsPerSecondPerIdentity(maxEventsPerSecond);
             config = builder.host(host).port(port).dataDir(data)
                     .postgres(postgres, postgresSchema).tokens(tokenMap).insecureNoAuth(insecureNoAuth)

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * Verifies JWT bearer tokens with nimbus-jose-jwt: HS256 with a shared secret and RS256/ES256 with the public keys
  * of a JWKS file (either or both). The signature, the algorithm and the key are nimbus's business; this class reads
  * the verified claims: {@code sub} (required), {@code exp} (required) and {@code nbf} (optional) against the time it
- * is given, and the access claim (default name {@code livesync}):
+ * is given, {@code iss} and {@code aud} when configured, and the access claim (default name {@code livesync}):
  * <pre>{"read": ["shared-*"], "write": ["todo-alice", "team-*"], "admin": false}</pre>
  * Store patterns are store ids where {@code *} matches any run of characters; write implies read.
  */
@@ -67,9 +67,13 @@ final class JwtVerifier {
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
     private final String claimName;
+    private final String issuer;
+    private final String audience;
 
-    private JwtVerifier(byte[] hs256Secret, JWKSet jwks, String claimName) {
+    private JwtVerifier(byte[] hs256Secret, JWKSet jwks, String claimName, String issuer, String audience) {
         this.claimName = Objects.requireNonNull(claimName, "claimName");
+        this.issuer = issuer;
+        this.audience = audience;
         JWSKeySelector<SecurityContext> hmac = hs256Secret == null ? null
                 : new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(hs256Secret));
         JWSKeySelector<SecurityContext> keys = jwks == null ? null
@@ -84,9 +88,10 @@ final class JwtVerifier {
 
     /**
      * A verifier for HS256 tokens signed with {@code secret} (at least 32 bytes) and/or RS256/ES256 tokens signed with
-     * a key of {@code jwks}; at least one must be given.
+     * a key of {@code jwks}; at least one must be given. {@code issuer} / {@code audience}, when not null, must be the
+     * token's {@code iss} / among its {@code aud}.
      */
-    static JwtVerifier of(byte[] hs256Secret, JWKSet jwks, String claimName) {
+    static JwtVerifier of(byte[] hs256Secret, JWKSet jwks, String claimName, String issuer, String audience) {
         if (hs256Secret == null && jwks == null) {
             throw new IllegalArgumentException("a JWT verifier needs an HS256 secret or a JWKS file");
         }
@@ -97,7 +102,7 @@ final class JwtVerifier {
         if (claimName == null || claimName.isBlank()) {
             throw new IllegalArgumentException("the JWT access claim name is empty");
         }
-        return new JwtVerifier(hs256Secret, jwks, claimName);
+        return new JwtVerifier(hs256Secret, jwks, claimName, issuer, audience);
     }
 
     static byte[] readSecret(Path file) {
@@ -152,6 +157,12 @@ final class JwtVerifier {
         Date nbf = claims.getNotBeforeTime();
         if (nbf != null && now.isBefore(nbf.toInstant())) {
             throw new Invalid("the JWT is not valid before " + nbf.toInstant());
+        }
+        if (issuer != null && !issuer.equals(claims.getIssuer())) {
+            throw new Invalid("the JWT's issuer is not " + issuer);
+        }
+        if (audience != null && (claims.getAudience() == null || !claims.getAudience().contains(audience))) {
+            throw new Invalid("the JWT's audience does not include " + audience);
         }
         Object access = claims.getClaim(claimName);
         if (access != null && !(access instanceof Map<?, ?>)) {

@@ -41,7 +41,7 @@ public final class ServerConfig {
 
     private ServerConfig(Builder b) {
         this.jwtVerifier = b.jwtHs256Secret != null || b.jwtJwks != null
-                ? JwtVerifier.of(b.jwtHs256Secret, b.jwtJwks, b.jwtClaim) : null;
+                ? JwtVerifier.of(b.jwtHs256Secret, b.jwtJwks, b.jwtClaim, b.jwtIssuer, b.jwtAudience) : null;
         this.maxPushesPerSecondPerIdentity = b.maxPushesPerSecondPerIdentity;
         this.maxEventsPerSecondPerIdentity = b.maxEventsPerSecondPerIdentity;
         this.pushValidator = b.pushValidator;
@@ -256,6 +256,20 @@ public final class ServerConfig {
         private byte[] jwtHs256Secret;
         private com.nimbusds.jose.jwk.JWKSet jwtJwks;
         private String jwtClaim = "livesync";
+        private String jwtIssuer;
+        private String jwtAudience;
+
+        /** Accept only JWTs whose {@code iss} is this (null: any issuer). */
+        public Builder jwtIssuer(String iss) {
+            this.jwtIssuer = iss == null || iss.isBlank() ? null : iss;
+            return this;
+        }
+
+        /** Accept only JWTs whose {@code aud} includes this (null: any audience). */
+        public Builder jwtAudience(String aud) {
+            this.jwtAudience = aud == null || aud.isBlank() ? null : aud;
+            return this;
+        }
         private double maxPushesPerSecondPerIdentity;
         private double maxEventsPerSecondPerIdentity;
 

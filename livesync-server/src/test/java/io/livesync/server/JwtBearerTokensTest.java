@@ -175,6 +175,25 @@ class JwtBearerTokensTest {
     }
 
     @Test
+    void aConfiguredIssuerAndAudienceAreRequired(@TempDir Path dir) throws Exception {
+        try (SyncServer server = SyncServer.start(ServerConfig.builder().port(0).dataDir(dir)
+                .jwtHs256Secret(Jwts.SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .jwtIssuer("https://id.example.com").jwtAudience("livesync").build())) {
+            java.util.function.Function<com.nimbusds.jwt.JWTClaimsSet.Builder, String> sign = Jwts::hs256;
+            Instant exp = Instant.now().plusSeconds(60);
+            String right = sign.apply(Jwts.claims("h", exp, null, List.of("s"), false).issuer("https://id.example.com")
+                    .audience(List.of("other", "livesync")));
+            String wrongIssuer = sign.apply(Jwts.claims("h", exp, null, List.of("s"), false).issuer("https://evil")
+                    .audience("livesync"));
+            String noAudience = sign.apply(Jwts.claims("h", exp, null, List.of("s"), false)
+                    .issuer("https://id.example.com"));
+            assertThat(upgradeStatus(http, server, "s", right)).isEqualTo(101);
+            assertThat(upgradeStatus(http, server, "s", wrongIssuer)).isEqualTo(401);
+            assertThat(upgradeStatus(http, server, "s", noAudience)).isEqualTo(401);
+        }
+    }
+
+    @Test
     void aLiveStore03SocketIsClosedAtItsTokensExpiryToo(@TempDir Path dir) throws Exception {
         try (SyncServer server = start(dir, null)) {
             String shortLived = Jwts.hs256(Jwts.claims("gus", Instant.now().plusSeconds(2), null, List.of("s"), false));
