@@ -55,6 +55,9 @@ final class AdminApi extends Handler.Wrapper {
             } catch (RuntimeException e) {
                 server.log().write("ERROR", "admin-failed", "path", path, "error", e.toString());
                 reply(response, callback, 503, error("storage-error", "the admin action failed: " + e.getMessage()));
+            } catch (Error e) {
+                callback.failed(e); // never leave the request hanging (an OutOfMemoryError, say)
+                throw e;
             }
         });
         return true;
@@ -143,8 +146,8 @@ final class AdminApi extends Handler.Wrapper {
         response.getHeaders().put("Livesync-Head", Long.toString(meta.head()));
         response.getHeaders().put("Livesync-Backend-Id", meta.backendId());
         long after = 0;
-        try (OutputStream out = Content.Sink.asOutputStream(response);
-                Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))) {
+        OutputStream out = Content.Sink.asOutputStream(response);
+        try (Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))) { // closes out too
             while (after < meta.head()) {
                 List<Event> page = server.eventStore().read(storeId, after, meta.head(), EXPORT_PAGE);
                 if (page.isEmpty()) {
@@ -156,13 +159,12 @@ final class AdminApi extends Handler.Wrapper {
                 }
                 after = page.getLast().seq().global();
             }
-            w.flush();
-            callback.succeeded();
         } catch (java.io.IOException | RuntimeException e) {
             server.audit().admin(who, "export", storeId, "failed", remote, "exported", after, "error", e.toString());
             callback.failed(e);
             return;
         }
+        callback.succeeded();
         server.audit().admin(who, "export", storeId, "ok", remote, "events", after, "head", meta.head());
     }
 

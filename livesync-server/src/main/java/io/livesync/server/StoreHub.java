@@ -335,25 +335,24 @@ final class StoreHub {
         if (head <= st.publishedHead) {
             return;
         }
-        long before = st.publishedHead;
-        List<Event> events;
         if (knownBatch != null && knownBatch.getFirst().parent().global() == st.publishedHead) {
-            events = knownBatch;
-        } else {
-            events = new ArrayList<>();
-            long from = st.publishedHead;
-            while (from < head) {
-                List<Event> page = store.read(storeId, from, head, 1000);
-                if (page.isEmpty()) {
-                    break;
-                }
-                events.addAll(page);
-                from = page.getLast().seq().global();
-            }
-        }
-        if (events.isEmpty()) {
+            publishEventsLocked(storeId, st, knownBatch, withholdFrom, source);
             return;
         }
+        // read from the store one page at a time, publishing each before reading the next: a large gap (an import,
+        // a long LISTEN outage) is published in bounded memory
+        while (st.publishedHead < head) {
+            List<Event> page = store.read(storeId, st.publishedHead, head, 1000);
+            if (page.isEmpty()) {
+                return;
+            }
+            publishEventsLocked(storeId, st, page, withholdFrom, source);
+        }
+    }
+
+    private void publishEventsLocked(String storeId, StoreState st, List<Event> events, Object withholdFrom,
+            String source) {
+        long before = st.publishedHead;
         int catchingUp = 0;
         for (Subscription sub : st.live) {
             if (withholdFrom != null && sub.owner == withholdFrom) {
