@@ -54,8 +54,12 @@ public final class SyncServer implements AutoCloseable {
     private final Flags flags;
     private final Authenticator auth;
     private final Audit audit;
-    /** Sockets admitted with an expiring token: closed at its expiry (scheduled once the socket opens). */
-    private final java.util.Map<ServerConnection, java.time.Instant> expiring = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Sockets admitted with an expiring token, until they open (then their close at the expiry is scheduled); weak,
+     * so an upgrade that never completes leaves nothing behind.
+     */
+    private final java.util.Map<ServerConnection, java.time.Instant> expiring =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
     private final java.util.Map<ServerConnection, java.util.concurrent.ScheduledFuture<?>> expiries =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ScheduledExecutorService expiryTimer;
