@@ -174,6 +174,11 @@ final class AdminApi extends Handler.Wrapper {
         try (java.io.InputStream in = Content.Source.asInputStream(request)) {
             outcome = server.hub().importInto(storeId, ExportFormat.reader(in, server.codec(),
                     server.config().limits().maxFrameBytes()));
+            if (outcome instanceof EventStore.ImportOutcome.Refused) {
+                // read the rest of the body before answering: a client that sends it all before reading (the JDK's
+                // HttpClient, curl) would otherwise see its connection reset instead of the typed refusal
+                in.transferTo(OutputStream.nullOutputStream());
+            }
         } catch (java.io.IOException e) {
             outcome = new EventStore.ImportOutcome.Refused("malformed-frame", "cannot read the body: " + e.getMessage());
         }

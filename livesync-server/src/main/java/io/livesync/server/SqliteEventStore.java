@@ -243,17 +243,19 @@ public final class SqliteEventStore implements EventStore {
     @Override
     public ImportOutcome importInto(String storeId, java.util.Iterator<Event> events) {
         writeLock.lock();
+        boolean cached = metas.containsKey(storeId);
         try {
-            StoreMeta meta = metaLocked(storeId);
-            if (meta.head() != 0) {
-                return new ImportOutcome.Refused("store-not-empty", "store " + storeId + " has " + meta.head()
-                        + " events; an import goes into an empty store only (delete or reset it first)");
-            }
-            String now = java.time.Instant.now().toString();
+            writer.setAutoCommit(false); // a store row created here is rolled back with a refused import
             long next = 1;
-            writer.setAutoCommit(false);
+            StoreMeta meta;
             try (PreparedStatement insert = writer.prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
                     PreparedStatement head = writer.prepareStatement("UPDATE stores SET head = ? WHERE store_id = ?")) {
+                meta = metaLocked(storeId);
+                if (meta.head() != 0) {
+                    throw new ImportProblem("store-not-empty", "store " + storeId + " has " + meta.head()
+                            + " events; an import goes into an empty store only (delete or reset it first)");
+                }
+                String now = java.time.Instant.now().toString();
                 int pending = 0;
                 while (events.hasNext()) {
                     Event e = events.next();
@@ -279,10 +281,10 @@ public final class SqliteEventStore implements EventStore {
                 head.executeUpdate();
                 writer.commit();
             } catch (ImportProblem e) {
-                writer.rollback();
+                rollbackImport(storeId, cached);
                 return new ImportOutcome.Refused(e.code(), e.getMessage());
             } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
-                writer.rollback();
+                rollbackImport(storeId, cached);
                 throw new IllegalStateException("import into " + storeId + " failed, nothing stored: "
                         + e.getMessage(), e);
             } finally {
@@ -295,6 +297,13 @@ public final class SqliteEventStore implements EventStore {
             throw new IllegalStateException("import into " + storeId + " failed: " + e.getMessage(), e);
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    private void rollbackImport(String storeId, boolean wasCached) throws SQLException {
+        writer.rollback();
+        if (!wasCached) {
+            metas.remove(storeId); // the row metaLocked may have created is gone with the transaction
         }
     }
 

@@ -193,7 +193,23 @@ final class StoreHub {
      * the imported events to the store's live pulls.
      */
     EventStore.ImportOutcome importInto(String storeId, java.util.Iterator<Event> events) {
-        StoreState st = state(storeId);
+        StoreState followed = stores.get(storeId);
+        if (followed == null) {
+            // nobody here follows the store: import without creating it (a refused import leaves nothing behind),
+            // then publish to any pull that registered meanwhile (publication is idempotent up to a head)
+            EventStore.ImportOutcome outcome = store.importInto(storeId, events);
+            StoreState late = stores.get(storeId);
+            if (late != null && outcome instanceof EventStore.ImportOutcome.Imported imported) {
+                late.lock.lock();
+                try {
+                    publishLocked(storeId, late, imported.head(), null, "import");
+                } finally {
+                    late.lock.unlock();
+                }
+            }
+            return outcome;
+        }
+        StoreState st = followed;
         st.lock.lock();
         try {
             EventStore.ImportOutcome outcome = store.importInto(storeId, events);
