@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Local-first, event-sourced sync engine for the JVM.",
         subcommands = {NodeSyncCommand.Run.class, ServerCommand.class, NodeSyncCommand.Repro.class,
             NodeSyncCommand.Diagnose.class, SimulateCommand.class, ConformanceCommand.class, BenchCommand.class,
+            AdminCommand.class,
             CommandLine.HelpCommand.class})
 public final class LivesyncCommand implements Runnable {
 

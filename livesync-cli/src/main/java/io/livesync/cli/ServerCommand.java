@@ -111,6 +111,31 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--flag-quiet-ms", description = "raise quiet-after-failed-push after a client is this long quiet "
             + "after a failed or un-acked push (default: ${DEFAULT-VALUE})")
     long flagQuietMs = io.livesync.server.FlagThresholds.DEFAULTS.quietAfter().toMillis();
+    @Option(names = "--jwt-secret-file", description = "accept HS256 JWT bearer tokens signed with the secret in this "
+            + "file (at least 32 bytes); else LIVESYNC_JWT_SECRET")
+    java.nio.file.Path jwtSecretFile;
+
+    @Option(names = "--jwt-jwks-file", description = "accept RS256/ES256 JWT bearer tokens signed with a key of this "
+            + "JWKS file (public keys)")
+    java.nio.file.Path jwtJwksFile;
+
+    @Option(names = "--jwt-claim", defaultValue = "livesync", description = "the JWT claim holding the token's access: "
+            + "{\"read\": [store patterns], \"write\": [store patterns], \"admin\": bool} (default: ${DEFAULT-VALUE})")
+    String jwtClaim;
+
+    @Option(names = "--jwt-issuer", description = "accept only JWTs whose iss is this")
+    String jwtIssuer;
+
+    @Option(names = "--jwt-audience", description = "accept only JWTs whose aud includes this")
+    String jwtAudience;
+
+    @Option(names = "--max-pushes-per-second", defaultValue = "0", description = "pushes per second one identity "
+            + "(token subject) may make; more are answered rate-limited with retryAfterMillis; 0 = unlimited")
+    double maxPushesPerSecond;
+
+    @Option(names = "--max-events-per-second", defaultValue = "0", description = "events per second one identity may "
+            + "push; 0 = unlimited")
+    double maxEventsPerSecond;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -131,6 +156,17 @@ final class ServerCommand implements Callable<Integer> {
             if (pushValidator != null) {
                 builder.pushValidator(pushValidator);
             }
+            if (jwtSecretFile != null) {
+                builder.jwtHs256SecretFile(jwtSecretFile);
+            } else if (System.getenv("LIVESYNC_JWT_SECRET") != null) {
+                builder.jwtHs256Secret(System.getenv("LIVESYNC_JWT_SECRET").strip()
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            if (jwtJwksFile != null) {
+                builder.jwtJwksFile(jwtJwksFile);
+            }
+            builder.jwtClaim(jwtClaim).jwtIssuer(jwtIssuer).jwtAudience(jwtAudience).maxPushesPerSecondPerIdentity(maxPushesPerSecond)
+                    .maxEventsPerSecondPerIdentity(maxEventsPerSecond);
             config = builder.host(host).port(port).dataDir(data)
                     .postgres(postgres, postgresSchema).tokens(tokenMap).insecureNoAuth(insecureNoAuth)
                     .limits(new WireLimits(maxFrameBytes, maxEventsPerPush, maxEventBytes, maxJsonDepth))

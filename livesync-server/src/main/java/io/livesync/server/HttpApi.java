@@ -71,9 +71,9 @@ final class HttpApi extends Handler.Abstract {
                 reply(response, callback, 400, error("bad-store-id", "store ids match [A-Za-z0-9_-]{1,128}"));
                 return;
             }
-            if (!server.authorizedBearer(parts[2], request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
-                server.log().write("WARN", "auth-refused", "store", parts[2], "where", "test hook " + parts[3]);
-                server.metrics().authFailures.increment();
+            if (!(server.admit(parts[2], Authenticator.bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION)),
+                    "test hook " + parts[3], true, Request.getRemoteAddr(request))
+                    instanceof Authenticator.Decision.Granted)) {
                 reply(response, callback, 401, error("unauthorized", "test hooks need the store's bearer token"));
                 return;
             }
@@ -94,15 +94,22 @@ final class HttpApi extends Handler.Abstract {
                 reply(response, callback, 400, error("bad-store-id", "store ids match [A-Za-z0-9_-]{1,128}"));
                 return;
             }
-            if (!server.authorizedBearer(storeId, request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
-                server.log().write("WARN", "auth-refused", "store", storeId, "where", "http " + parts[3]);
-                server.metrics().authFailures.increment();
-                reply(response, callback, 401, error("unauthorized", "missing or wrong bearer token for store "
-                        + storeId));
+            boolean write = parts[3].equals("push");
+            Authenticator.Decision decision = server.admit(storeId,
+                    Authenticator.bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION)), "http " + parts[3], write,
+                    Request.getRemoteAddr(request));
+            if (decision instanceof Authenticator.Decision.Refused refused) {
+                if (write && refused.code() == WireErrorCode.FORBIDDEN) {
+                    server.metrics().pushRejected("forbidden");
+                }
+                reply(response, callback, refused.code() == WireErrorCode.FORBIDDEN ? 403 : 401,
+                        error(refused.code().wireName(), refused.code() == WireErrorCode.FORBIDDEN ? refused.reason()
+                                : "missing or wrong bearer token for store " + storeId + " (" + refused.reason() + ")"));
                 return;
             }
+            String subject = ((Authenticator.Decision.Granted) decision).subject();
             if (parts[3].equals("push") && method.equals("POST")) {
-                push(storeId, request, response, callback);
+                push(storeId, subject, request, response, callback);
                 return;
             }
             if (parts[3].equals("pull") && method.equals("GET")) {
@@ -114,7 +121,7 @@ final class HttpApi extends Handler.Abstract {
                 + "(see docs/protocol.md)"));
     }
 
-    private void push(String storeId, Request request, Response response, Callback callback) {
+    private void push(String storeId, String subject, Request request, Response response, Callback callback) {
         long length = request.getLength();
         int max = server.config().limits().maxFrameBytes();
         if (length > max) {
@@ -160,7 +167,7 @@ final class HttpApi extends Handler.Abstract {
             return;
         }
         PushPipeline.Reply reply = server.push(new PushPipeline.Request(PushPipeline.Transport.HTTP, storeId, batch,
-                backendId, server.config().subjectFor(storeId), Request.getRemoteAddr(request), null));
+                backendId, subject, Request.getRemoteAddr(request), null));
         switch (reply) {
             case PushPipeline.Reply.Accepted accepted ->
                     reply(response, callback, 200, JSON.createObjectNode().put("ok", true).put("head", accepted.newHead()));
@@ -174,10 +181,16 @@ final class HttpApi extends Handler.Abstract {
                     if (unknown.cause().has("seqNum")) {
                         answer.set("seqNum", unknown.cause().get("seqNum")); // event-refused names its event
                     }
+                    if (unknown.cause().has("retryAfterMillis")) {
+                        answer.set("retryAfterMillis", unknown.cause().get("retryAfterMillis"));
+                        long seconds = (unknown.cause().get("retryAfterMillis").asLong() + 999) / 1000;
+                        response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(Math.max(1, seconds)));
+                    }
                 }
                 int status = switch (refused.reason()) {
                     case "invalid-batch" -> 400;
-                    case "event-refused" -> 403;
+                    case "event-refused", "forbidden" -> 403;
+                    case "rate-limited" -> 429;
                     case "storage-error", "shutting-down", "injected-fault" -> 503;
                     default -> 409;
                 };

@@ -19,6 +19,7 @@ public final class Metrics {
     final Map<String, LongAdder> pushesRejected = new ConcurrentHashMap<>();
     final Map<String, LongAdder> protocolErrors = new ConcurrentHashMap<>();
     final Map<String, LongAdder> pushRefusals = new ConcurrentHashMap<>();
+    final Map<String, LongAdder> rateLimited = new ConcurrentHashMap<>();
     final LongAdder authFailures = new LongAdder();
     final LongAdder connectionsOpened = new LongAdder();
     final AtomicLong connectionsOpen = new AtomicLong();
@@ -51,6 +52,17 @@ public final class Metrics {
      */
     void pushRefused(String storeId) {
         pushRefusals.computeIfAbsent(storeId, c -> new LongAdder()).increment();
+    }
+
+    /** A push answered rate-limited, counted per store (never per identity: no high-cardinality labels). */
+    void countRateLimited(String storeId) {
+        rateLimited.computeIfAbsent(storeId, c -> new LongAdder()).increment();
+    }
+
+    /** Pushes to {@code storeId} answered rate-limited. */
+    public long rateLimited(String storeId) {
+        LongAdder a = rateLimited.get(storeId);
+        return a == null ? 0 : a.sum();
     }
 
     /** Pushes the push validator refused in {@code storeId}. */
@@ -123,6 +135,10 @@ public final class Metrics {
         sb.append("# HELP livesync_push_refusals_total Pushes refused by the push validator (each names one event), by store\n");
         sb.append("# TYPE livesync_push_refusals_total counter\n");
         pushRefusals.forEach((store, n) -> sb.append("livesync_push_refusals_total{store=\"").append(store)
+                .append("\"} ").append(n.sum()).append('\n'));
+        sb.append("# HELP livesync_rate_limited_total Pushes answered rate-limited (per-identity limits), by store\n");
+        sb.append("# TYPE livesync_rate_limited_total counter\n");
+        rateLimited.forEach((store, n) -> sb.append("livesync_rate_limited_total{store=\"").append(store)
                 .append("\"} ").append(n.sum()).append('\n'));
         sb.append("# HELP livesync_protocol_errors_total Malformed or refused inbound messages, by code\n");
         sb.append("# TYPE livesync_protocol_errors_total counter\n");

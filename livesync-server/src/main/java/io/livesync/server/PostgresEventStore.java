@@ -202,6 +202,139 @@ public final class PostgresEventStore implements EventStore {
     }
 
     @Override
+    public List<StoreStats> stores() {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT s.store_id, s.head, "
+                + "s.backend_id, count(e.seq), coalesce(sum(octet_length(e.name) + coalesce(octet_length(e.args), 0) "
+                + "+ octet_length(e.client_id) + octet_length(e.session_id)), 0), max(e.created_at) FROM stores s "
+                + "LEFT JOIN events e ON e.store_id = s.store_id GROUP BY s.store_id, s.head, s.backend_id "
+                + "ORDER BY s.store_id COLLATE \"C\"");
+                ResultSet rs = ps.executeQuery()) {
+            List<StoreStats> out = new java.util.ArrayList<>();
+            while (rs.next()) {
+                out.add(new StoreStats(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
+                        rs.getString(6)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot list the stores: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ImportOutcome importInto(String storeId, java.util.Iterator<Event> events) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                StoreMeta meta = ensureStore(c, storeId, true); // the head-row lock keeps pushes out until commit
+                if (meta.head() != 0) {
+                    c.rollback();
+                    return new ImportOutcome.Refused("store-not-empty", "store " + storeId + " has " + meta.head()
+                            + " events; an import goes into an empty store only (delete or reset it first)");
+                }
+                String now = java.time.Instant.now().toString();
+                long next = 1;
+                java.util.List<Event> chunk = new java.util.ArrayList<>();
+                java.util.List<String> createdAts = new java.util.ArrayList<>();
+                while (events.hasNext()) {
+                    Event e = events.next();
+                    EventStore.checkChain(e, next++);
+                    chunk.add(e);
+                    createdAts.add(EventStore.createdAt(e, now));
+                    if (chunk.size() == 500) { // bounded memory: the transaction holds the rows, not this process
+                        insertWithTimes(c, storeId, chunk, createdAts);
+                    }
+                }
+                insertWithTimes(c, storeId, chunk, createdAts);
+                try (PreparedStatement head = c.prepareStatement("UPDATE stores SET head = ? WHERE store_id = ?");
+                        PreparedStatement notify = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+                    head.setLong(1, next - 1);
+                    head.setString(2, storeId);
+                    head.executeUpdate();
+                    notify.setString(1, channel); // other instances publish the imported events to their pulls
+                    notify.setString(2, announcement(storeId, next - 1, meta.backendId()));
+                    notify.executeQuery().close();
+                }
+                c.commit();
+                return new ImportOutcome.Imported(next - 1);
+            } catch (ImportProblem e) {
+                c.rollback();
+                return new ImportOutcome.Refused(e.code(), e.getMessage());
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("import into " + storeId + " failed, nothing stored: " + e.getMessage(), e);
+        }
+    }
+
+    private static void insertWithTimes(Connection c, String storeId, java.util.List<Event> chunk,
+            java.util.List<String> times) throws SQLException {
+        if (chunk.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (int i = 0; i < chunk.size(); i++) {
+                Event e = chunk.get(i);
+                ps.setString(1, storeId);
+                ps.setLong(2, e.seq().global());
+                ps.setLong(3, e.parent().global());
+                ps.setString(4, e.name());
+                try {
+                    ps.setString(5, e.args().isMissingNode() ? null : JSON.writeValueAsString(e.args()));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                    throw new IllegalArgumentException("cannot encode args of " + e.seq(), ex);
+                }
+                ps.setString(6, e.clientId());
+                ps.setString(7, e.sessionId());
+                ps.setString(8, times.get(i));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        chunk.clear();
+        times.clear();
+    }
+
+    @Override
+    public boolean exists(String storeId) {
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT 1 FROM stores WHERE store_id = ?")) {
+            ps.setString(1, storeId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read store " + storeId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean delete(String storeId) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM events WHERE store_id = ?");
+                    PreparedStatement row = c.prepareStatement("DELETE FROM stores WHERE store_id = ?");
+                    PreparedStatement notify = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+                del.setString(1, storeId);
+                del.executeUpdate();
+                row.setString(1, storeId);
+                boolean existed = row.executeUpdate() > 0;
+                notify.setString(1, channel); // other instances drop the store and close its sockets, as for a reset
+                notify.setString(2, announcement(storeId, 0, "deleted-" + UUID.randomUUID()));
+                notify.executeQuery().close();
+                c.commit();
+                return existed;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("delete of " + storeId + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public List<Event> read(String storeId, long after, long upTo, int limit) {
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT seq, parent, name, args, client_id, session_id, created_at FROM events "

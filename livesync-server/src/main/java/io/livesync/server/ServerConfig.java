@@ -35,8 +35,15 @@ public final class ServerConfig {
     private final int maxPullsPerConnection;
     private final int maxBufferedEventsPerPull;
     private final PushValidator pushValidator;
+    private final JwtVerifier jwtVerifier;
+    private final double maxPushesPerSecondPerIdentity;
+    private final double maxEventsPerSecondPerIdentity;
 
     private ServerConfig(Builder b) {
+        this.jwtVerifier = b.jwtHs256Secret != null || b.jwtJwks != null
+                ? JwtVerifier.of(b.jwtHs256Secret, b.jwtJwks, b.jwtClaim, b.jwtIssuer, b.jwtAudience) : null;
+        this.maxPushesPerSecondPerIdentity = b.maxPushesPerSecondPerIdentity;
+        this.maxEventsPerSecondPerIdentity = b.maxEventsPerSecondPerIdentity;
         this.pushValidator = b.pushValidator;
         this.maxQueuedBytesPerConnection = b.maxQueuedBytesPerConnection;
         this.maxPullsPerConnection = b.maxPullsPerConnection;
@@ -157,6 +164,21 @@ public final class ServerConfig {
         return tokens.containsKey(storeId) ? "token:" + storeId : "token:*";
     }
 
+    /** The JWT verifier, or null when only static tokens are accepted. */
+    JwtVerifier jwtVerifier() {
+        return jwtVerifier;
+    }
+
+    /** Pushes per second one identity (token subject) may make, over all its stores; 0 = unlimited. */
+    public double maxPushesPerSecondPerIdentity() {
+        return maxPushesPerSecondPerIdentity;
+    }
+
+    /** Events per second one identity may push, over all its stores; 0 = unlimited. */
+    public double maxEventsPerSecondPerIdentity() {
+        return maxEventsPerSecondPerIdentity;
+    }
+
     /** The operator's token for the admin API and the dashboard, or null (then they answer 403 to everyone). */
     public String adminToken() {
         return adminToken;
@@ -231,6 +253,73 @@ public final class ServerConfig {
         private int maxPullsPerConnection = 16;
         private int maxBufferedEventsPerPull = 50_000;
         private PushValidator pushValidator = PushValidator.ACCEPT_ALL;
+        private byte[] jwtHs256Secret;
+        private com.nimbusds.jose.jwk.JWKSet jwtJwks;
+        private String jwtClaim = "livesync";
+        private String jwtIssuer;
+        private String jwtAudience;
+
+        /** Accept only JWTs whose {@code iss} is this (null: any issuer). */
+        public Builder jwtIssuer(String iss) {
+            this.jwtIssuer = iss == null || iss.isBlank() ? null : iss;
+            return this;
+        }
+
+        /** Accept only JWTs whose {@code aud} includes this (null: any audience). */
+        public Builder jwtAudience(String aud) {
+            this.jwtAudience = aud == null || aud.isBlank() ? null : aud;
+            return this;
+        }
+        private double maxPushesPerSecondPerIdentity;
+        private double maxEventsPerSecondPerIdentity;
+
+        /** Accept HS256 JWTs signed with this secret (at least 32 bytes). */
+        public Builder jwtHs256Secret(byte[] secret) {
+            if (secret != null && secret.length < 32) {
+                throw new IllegalArgumentException("the JWT HS256 secret has " + secret.length
+                        + " bytes; it needs at least 32 (256 bits)");
+            }
+            this.jwtHs256Secret = secret == null ? null : secret.clone();
+            return this;
+        }
+
+        /** Accept HS256 JWTs signed with the secret in this file (its text, stripped). */
+        public Builder jwtHs256SecretFile(Path file) {
+            return jwtHs256Secret(JwtVerifier.readSecret(file));
+        }
+
+        /** Accept RS256/ES256 JWTs signed with a key of this JWKS file (public keys). */
+        public Builder jwtJwksFile(Path file) {
+            this.jwtJwks = JwtVerifier.readJwks(file);
+            return this;
+        }
+
+        /** The JWT claim holding {@code {read, write, admin}} (default {@code livesync}). */
+        public Builder jwtClaim(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("the JWT claim name is empty");
+            }
+            this.jwtClaim = name;
+            return this;
+        }
+
+        /** Pushes per second per identity (a token burst of one second's worth); 0 = unlimited. */
+        public Builder maxPushesPerSecondPerIdentity(double n) {
+            if (!(n >= 0) || Double.isInfinite(n)) {
+                throw new IllegalArgumentException("maxPushesPerSecondPerIdentity must be >= 0, got " + n);
+            }
+            this.maxPushesPerSecondPerIdentity = n;
+            return this;
+        }
+
+        /** Events per second per identity (a burst of one second's worth); 0 = unlimited. */
+        public Builder maxEventsPerSecondPerIdentity(double n) {
+            if (!(n >= 0) || Double.isInfinite(n)) {
+                throw new IllegalArgumentException("maxEventsPerSecondPerIdentity must be >= 0, got " + n);
+            }
+            this.maxEventsPerSecondPerIdentity = n;
+            return this;
+        }
 
         /** The rules every push passes before it is stored (see {@link PushValidator}). */
         public Builder pushValidator(PushValidator v) {
@@ -386,9 +475,10 @@ public final class ServerConfig {
                         + " applies to the SQLite store only; with --postgres, durability is PostgreSQL's "
                         + "synchronous_commit setting");
             }
-            if (!insecureNoAuth && tokens.isEmpty()) {
+            if (!insecureNoAuth && tokens.isEmpty() && jwtHs256Secret == null && jwtJwks == null) {
                 throw new IllegalStateException("no store tokens are configured: give --tokens FILE or LIVESYNC_TOKENS "
-                        + "(lines storeId=token, *=token for all stores), or --insecure-no-auth for local play");
+                        + "(lines storeId=token, *=token for all stores), a JWT key (--jwt-secret-file, --jwt-jwks-file),"
+                        + " or --insecure-no-auth for local play");
             }
             return new ServerConfig(this);
         }

@@ -220,6 +220,137 @@ public final class SqliteEventStore implements EventStore {
     }
 
     @Override
+    public List<StoreStats> stores() {
+        readLock.lock();
+        try (PreparedStatement ps = reader.prepareStatement("SELECT s.store_id, s.head, s.backend_id, count(e.seq), "
+                + "coalesce(sum(length(CAST(e.name AS BLOB)) + coalesce(length(CAST(e.args AS BLOB)), 0) "
+                + "+ length(CAST(e.client_id AS BLOB)) + length(CAST(e.session_id AS BLOB))), 0), max(e.created_at) "
+                + "FROM stores s LEFT JOIN events e ON e.store_id = s.store_id GROUP BY s.store_id ORDER BY s.store_id");
+                ResultSet rs = ps.executeQuery()) {
+            List<StoreStats> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(new StoreStats(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
+                        rs.getString(6)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot list the stores: " + e.getMessage(), e);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    @Override
+    public ImportOutcome importInto(String storeId, java.util.Iterator<Event> events) {
+        writeLock.lock();
+        boolean cached = metas.containsKey(storeId);
+        try {
+            writer.setAutoCommit(false); // a store row created here is rolled back with a refused import
+            long next = 1;
+            StoreMeta meta;
+            try (PreparedStatement insert = writer.prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                    PreparedStatement head = writer.prepareStatement("UPDATE stores SET head = ? WHERE store_id = ?")) {
+                meta = metaLocked(storeId);
+                if (meta.head() != 0) {
+                    throw new ImportProblem("store-not-empty", "store " + storeId + " has " + meta.head()
+                            + " events; an import goes into an empty store only (delete or reset it first)");
+                }
+                String now = java.time.Instant.now().toString();
+                int pending = 0;
+                while (events.hasNext()) {
+                    Event e = events.next();
+                    EventStore.checkChain(e, next);
+                    insert.setString(1, storeId);
+                    insert.setLong(2, e.seq().global());
+                    insert.setLong(3, e.parent().global());
+                    insert.setString(4, e.name());
+                    insert.setString(5, e.args().isMissingNode() ? null : JSON.writeValueAsString(e.args()));
+                    insert.setString(6, e.clientId());
+                    insert.setString(7, e.sessionId());
+                    insert.setString(8, EventStore.createdAt(e, now));
+                    insert.addBatch();
+                    next++;
+                    if (++pending == 500) { // bounded memory: the transaction holds the rows, not this process
+                        insert.executeBatch();
+                        pending = 0;
+                    }
+                }
+                insert.executeBatch();
+                head.setLong(1, next - 1);
+                head.setString(2, storeId);
+                head.executeUpdate();
+                writer.commit();
+            } catch (ImportProblem e) {
+                rollbackImport(storeId, cached);
+                return new ImportOutcome.Refused(e.code(), e.getMessage());
+            } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+                rollbackImport(storeId, cached);
+                throw new IllegalStateException("import into " + storeId + " failed, nothing stored: "
+                        + e.getMessage(), e);
+            } finally {
+                writer.setAutoCommit(true);
+            }
+            metas.put(storeId, new StoreMeta(next - 1, meta.backendId()));
+            eventCount += next - 1;
+            return new ImportOutcome.Imported(next - 1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("import into " + storeId + " failed: " + e.getMessage(), e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void rollbackImport(String storeId, boolean wasCached) throws SQLException {
+        writer.rollback();
+        if (!wasCached) {
+            metas.remove(storeId); // the row metaLocked may have created is gone with the transaction
+        }
+    }
+
+    @Override
+    public boolean exists(String storeId) {
+        readLock.lock();
+        try (PreparedStatement ps = reader.prepareStatement("SELECT 1 FROM stores WHERE store_id = ?")) {
+            ps.setString(1, storeId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read store " + storeId + ": " + e.getMessage(), e);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    @Override
+    public boolean delete(String storeId) {
+        writeLock.lock();
+        try {
+            writer.setAutoCommit(false);
+            try (PreparedStatement del = writer.prepareStatement("DELETE FROM events WHERE store_id = ?");
+                    PreparedStatement row = writer.prepareStatement("DELETE FROM stores WHERE store_id = ?")) {
+                del.setString(1, storeId);
+                int deleted = del.executeUpdate();
+                row.setString(1, storeId);
+                boolean existed = row.executeUpdate() > 0;
+                writer.commit();
+                eventCount -= deleted;
+                metas.remove(storeId);
+                return existed;
+            } catch (SQLException e) {
+                writer.rollback();
+                throw e;
+            } finally {
+                writer.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("delete of " + storeId + " failed: " + e.getMessage(), e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
     public List<Event> read(String storeId, long after, long upTo, int limit) {
         readLock.lock();
         try (PreparedStatement ps = reader.prepareStatement("SELECT seq, parent, name, args, client_id, session_id, "

@@ -188,6 +188,51 @@ final class StoreHub {
         return store.reset(storeId);
     }
 
+    /**
+     * Imports a log into an empty store under the store's lock (pushes through this instance wait), then publishes
+     * the imported events to the store's live pulls.
+     */
+    EventStore.ImportOutcome importInto(String storeId, java.util.Iterator<Event> events) {
+        StoreState followed = stores.get(storeId);
+        if (followed == null) {
+            // nobody here follows the store: import without creating it (a refused import leaves nothing behind),
+            // then publish to any pull that registered meanwhile (publication is idempotent up to a head)
+            EventStore.ImportOutcome outcome = store.importInto(storeId, events);
+            StoreState late = stores.get(storeId);
+            if (late != null && outcome instanceof EventStore.ImportOutcome.Imported imported) {
+                late.lock.lock();
+                try {
+                    publishLocked(storeId, late, imported.head(), null, "import");
+                } finally {
+                    late.lock.unlock();
+                }
+            }
+            return outcome;
+        }
+        StoreState st = followed;
+        st.lock.lock();
+        try {
+            EventStore.ImportOutcome outcome = store.importInto(storeId, events);
+            if (outcome instanceof EventStore.ImportOutcome.Imported imported) {
+                publishLocked(storeId, st, imported.head(), null, "import");
+            }
+            return outcome;
+        } finally {
+            st.lock.unlock();
+        }
+    }
+
+    /** Deletes a store; its live pulls are cancelled (the server closes its sockets). */
+    boolean delete(String storeId) {
+        StoreState old = stores.remove(storeId);
+        if (old != null) {
+            for (Subscription sub : old.live) {
+                sub.cancel(old);
+            }
+        }
+        return store.delete(storeId);
+    }
+
     String backendId(String storeId) {
         return state(storeId).backendId;
     }
@@ -285,7 +330,7 @@ final class StoreHub {
                 String reason = refuse.reason().length() > 500 ? refuse.reason().substring(0, 500) : refuse.reason();
                 metrics.pushRefused(storeId);
                 log.write("WARN", "event-refused", "store", storeId, "subject", subject, "clientId", e.clientId(),
-                        "seqNum", seq, "name", e.name(), "events", batch.size(), "reason", reason);
+                        "seqNum", seq, "name", e.name(), "events", batch.size(), "reason", reason, "audit", true);
                 String message = "event e" + seq + " (" + e.name() + ") was refused: " + reason;
                 com.fasterxml.jackson.databind.node.ObjectNode cause = com.fasterxml.jackson.databind.node
                         .JsonNodeFactory.instance.objectNode().put("name", "LivesyncError")
@@ -306,25 +351,24 @@ final class StoreHub {
         if (head <= st.publishedHead) {
             return;
         }
-        long before = st.publishedHead;
-        List<Event> events;
         if (knownBatch != null && knownBatch.getFirst().parent().global() == st.publishedHead) {
-            events = knownBatch;
-        } else {
-            events = new ArrayList<>();
-            long from = st.publishedHead;
-            while (from < head) {
-                List<Event> page = store.read(storeId, from, head, 1000);
-                if (page.isEmpty()) {
-                    break;
-                }
-                events.addAll(page);
-                from = page.getLast().seq().global();
-            }
-        }
-        if (events.isEmpty()) {
+            publishEventsLocked(storeId, st, knownBatch, withholdFrom, source);
             return;
         }
+        // read from the store one page at a time, publishing each before reading the next: a large gap (an import,
+        // a long LISTEN outage) is published in bounded memory
+        while (st.publishedHead < head) {
+            List<Event> page = store.read(storeId, st.publishedHead, head, 1000);
+            if (page.isEmpty()) {
+                return;
+            }
+            publishEventsLocked(storeId, st, page, withholdFrom, source);
+        }
+    }
+
+    private void publishEventsLocked(String storeId, StoreState st, List<Event> events, Object withholdFrom,
+            String source) {
+        long before = st.publishedHead;
         int catchingUp = 0;
         for (Subscription sub : st.live) {
             if (withholdFrom != null && sub.owner == withholdFrom) {

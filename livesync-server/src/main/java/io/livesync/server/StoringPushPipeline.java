@@ -9,15 +9,31 @@ final class StoringPushPipeline implements PushPipeline {
     private final StoreHub hub;
     private final Metrics metrics;
     private final ServerLog log;
+    private final IdentityLimits limits;
+    private final Audit audit;
 
-    StoringPushPipeline(StoreHub hub, Metrics metrics, ServerLog log) {
+    StoringPushPipeline(StoreHub hub, Metrics metrics, ServerLog log, IdentityLimits limits, Audit audit) {
         this.hub = hub;
         this.metrics = metrics;
         this.log = log;
+        this.limits = limits;
+        this.audit = audit;
     }
 
     @Override
     public Reply push(Request r) {
+        if (limits.acquire(r.subject(), r.batch().size(), System.nanoTime())
+                instanceof IdentityLimits.Decision.Limited limited) {
+            metrics.pushRejected("rate-limited");
+            metrics.countRateLimited(r.storeId());
+            audit.refused(WireErrorCode.RATE_LIMITED, r.subject(), "push", r.storeId(), limited.reason(), r.remote());
+            String message = "too many pushes from this identity (" + limited.reason() + "); retry in "
+                    + limited.retryAfterMillis() + " ms";
+            com.fasterxml.jackson.databind.node.ObjectNode cause = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                    .instance.objectNode().put("name", "LivesyncError").put("code", WireErrorCode.RATE_LIMITED.wireName())
+                    .put("message", message).put("retryAfterMillis", limited.retryAfterMillis());
+            return new Reply.Refused(new io.livesync.core.wire.WireFrames.UnknownError(cause, message), "rate-limited");
+        }
         StoreHub.PushResult result;
         try {
             result = hub.push(r.storeId(), r.batch(), r.backendId(), r.subject(),

@@ -3,6 +3,7 @@ package io.livesync.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireErrorCode;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -51,18 +52,36 @@ public final class SyncServer implements AutoCloseable {
     private volatile PushPipeline pipeline;
     private final ConnectionRegistry facts = new ConnectionRegistry(java.time.Clock.systemUTC());
     private final Flags flags;
+    private final Authenticator auth;
+    private final Audit audit;
+    /**
+     * Sockets admitted with an expiring token, until they open (then their close at the expiry is scheduled); weak,
+     * so an upgrade that never completes leaves nothing behind.
+     */
+    private final java.util.Map<ServerConnection, java.time.Instant> expiring =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private final java.util.Map<ServerConnection, java.util.concurrent.ScheduledFuture<?>> expiries =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService expiryTimer;
 
     private SyncServer(ServerConfig config) {
         this.config = config;
         this.log = config.logFile() != null ? ServerLog.toFile(config.logFile(), config.nodeId())
                 : ServerLog.toStderr(config.nodeId());
         this.codec = new WireCodec(config.limits());
+        this.auth = new Authenticator(config, java.time.InstantSource.system());
+        this.audit = new Audit(log);
+        java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                r -> Thread.ofPlatform().daemon().name("livesync-token-expiry").unstarted(r));
+        timer.setRemoveOnCancelPolicy(true);
+        this.expiryTimer = timer;
         this.store = config.postgresUrl() != null
                 ? new PostgresEventStore(config.postgresUrl(), config.postgresSchema(), config.nodeId())
                 : new SqliteEventStore(config.dataDir(), config.durability());
         this.metrics.eventsStored(store::eventCount);
         this.hub = new StoreHub(store, metrics, log, config.pushValidator(), 100, config.maxLiveSubscribersPerStore());
-        this.storing = new StoringPushPipeline(hub, metrics, log);
+        this.storing = new StoringPushPipeline(hub, metrics, log, new IdentityLimits(
+                config.maxPushesPerSecondPerIdentity(), config.maxEventsPerSecondPerIdentity()), audit);
         this.pipeline = storing;
         this.flags = new Flags(facts, hub::head, store, metrics, log, java.time.Clock.systemUTC());
         log.tap(facts::logged);
@@ -87,7 +106,7 @@ public final class SyncServer implements AutoCloseable {
             container.addMapping("/websocket", (req, resp, callback) -> upgrade(req, resp, callback));
             container.addMapping("/sync/*", (req, resp, callback) -> upgrade(req, resp, callback));
         });
-        ws.setHandler(new Dashboard(this, new HttpApi(this)));
+        ws.setHandler(new AdminApi(this, new Dashboard(this, new HttpApi(this))));
         context.setHandler(ws);
         jetty.setHandler(context);
     }
@@ -140,21 +159,50 @@ public final class SyncServer implements AutoCloseable {
             return null;
         }
         JsonNode syncPayload = decodeSyncPayload(query.getValue("payload"));
-        if (!authorized(storeId, syncPayload)) {
-            log.write("WARN", "auth-refused", "store", storeId, "remote", remote, "where", "upgrade");
-            metrics.authFailures.increment();
-            Response.writeError(req, resp, callback, 401, "unauthorized: missing or wrong authToken for store "
-                    + storeId);
+        Authenticator.Decision decision = admit(storeId, Authenticator.authToken(syncPayload), "upgrade", false, remote);
+        if (decision instanceof Authenticator.Decision.Refused refused) {
+            Response.writeError(req, resp, callback, refused.code() == WireErrorCode.FORBIDDEN ? 403 : 401,
+                    refused.code().wireName() + ": " + refused.reason() + " (store " + storeId + ")");
             return null;
         }
+        Authenticator.Decision.Granted granted = (Authenticator.Decision.Granted) decision;
         if (stopping.get()) {
             Response.writeError(req, resp, callback, 503, "shutting-down");
             return null;
         }
-        if (protocol03) {
-            return new Ws03Connection(this, storeId, remote);
+        ServerConnection c = protocol03 ? new Ws03Connection(this, storeId, remote, granted)
+                : new WsConnection(this, storeId, remote);
+        if (granted.expiresAt() != null) {
+            expiring.put(c, granted.expiresAt());
         }
-        return new WsConnection(this, storeId, remote);
+        return c;
+    }
+
+    /**
+     * Authenticates one request (or upgrade) of {@code storeId} with {@code token}; {@code write} asks for write
+     * access. A refusal is audited (and counted when the token is not valid) before it is returned.
+     */
+    Authenticator.Decision admit(String storeId, String token, String action, boolean write, String remote) {
+        Authenticator.Decision d = auth.authenticate(storeId, token);
+        if (write && d instanceof Authenticator.Decision.Granted g && !g.mayWrite()) {
+            d = new Authenticator.Decision.Refused(WireErrorCode.FORBIDDEN, g.subject(),
+                    "read-only access to store \"" + storeId + "\": pushes are refused");
+        }
+        if (d instanceof Authenticator.Decision.Refused r) {
+            audit.refused(r.code(), r.subject(), action, storeId, r.reason(), remote);
+            if (r.code() == WireErrorCode.UNAUTHORIZED) {
+                metrics.authFailures.increment();
+            }
+        }
+        return d;
+    }
+
+    Authenticator authenticator() {
+        return auth;
+    }
+
+    Audit audit() {
+        return audit;
     }
 
     /** Test hook (only with {@code --test-hooks}): appends one foreign event at the head and publishes it. */
@@ -180,27 +228,6 @@ public final class SyncServer implements AutoCloseable {
         } catch (Exception e) {
             return null;
         }
-    }
-
-    /** Whether {@code syncPayload.authToken} is the store's token (always true with --insecure-no-auth). */
-    boolean authorized(String storeId, JsonNode syncPayload) {
-        if (config.insecureNoAuth()) {
-            return true;
-        }
-        String expected = config.tokenFor(storeId);
-        if (expected == null || syncPayload == null || !syncPayload.path("authToken").isTextual()) {
-            return false;
-        }
-        return constantTimeEquals(expected, syncPayload.get("authToken").textValue());
-    }
-
-    boolean authorizedBearer(String storeId, String authorization) {
-        if (config.insecureNoAuth()) {
-            return true;
-        }
-        String expected = config.tokenFor(storeId);
-        return expected != null && authorization != null && authorization.startsWith("Bearer ")
-                && constantTimeEquals(expected, authorization.substring("Bearer ".length()).strip());
     }
 
     /** Whether {@code authorization} carries the default ({@code *}) token: what operator-only details need. */
@@ -230,10 +257,24 @@ public final class SyncServer implements AutoCloseable {
     void register(ServerConnection c) {
         connections.add(c);
         facts.opened(c);
+        java.time.Instant expiresAt = expiring.remove(c);
+        if (expiresAt != null) {
+            long delay = Math.max(0, java.time.Duration.between(auth.now(), expiresAt).toMillis());
+            expiries.put(c, expiryTimer.schedule(() -> {
+                expiries.remove(c);
+                log.write("INFO", "token-expired", "store", c.storeId(), "expiredAt", expiresAt.toString());
+                c.close(StatusCode.POLICY_VIOLATION, "unauthorized: the token expired at " + expiresAt);
+            }, delay, TimeUnit.MILLISECONDS));
+        }
     }
 
     void unregister(ServerConnection c) {
         connections.remove(c);
+        expiring.remove(c);
+        java.util.concurrent.ScheduledFuture<?> expiry = expiries.remove(c);
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
         facts.closed(c);
     }
 
@@ -392,6 +433,7 @@ public final class SyncServer implements AutoCloseable {
             log.write("ERROR", "server-stop-failed", "error", e.toString());
         }
         flags.close();
+        expiryTimer.shutdownNow();
         store.close();
         log.write("INFO", "server-stopped");
         log.close();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.core.Event;
 import io.livesync.core.PageInfo;
 import io.livesync.core.wire.WireCodec;
+import io.livesync.core.wire.WireErrorCode;
 import io.livesync.core.wire.WireException;
 import io.livesync.core.wire.WireFrames;
 import java.util.ArrayList;
@@ -44,7 +45,11 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
     private volatile boolean pullRequested;
     private final java.util.concurrent.locks.ReentrantLock liveLock = new java.util.concurrent.locks.ReentrantLock();
 
-    Ws03Connection(SyncServer server, String storeId, String remote) {
+    /** Who the upgrade admitted: LiveStore 0.3 sends its token only there. */
+    private final Authenticator.Decision.Granted identity;
+
+    Ws03Connection(SyncServer server, String storeId, String remote, Authenticator.Decision.Granted identity) {
+        this.identity = identity;
         this.server = server;
         this.storeId = storeId;
         this.remote = remote;
@@ -197,6 +202,14 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
     }
 
     private void push(String requestId, JsonNode frame) {
+        if (!identity.mayWrite()) {
+            server.audit().refused(WireErrorCode.FORBIDDEN, identity.subject(), "push", storeId,
+                    "read-only access to store \"" + storeId + "\": pushes are refused", remote);
+            server.metrics().pushRejected("forbidden");
+            send(error(requestId, WireCodec.error(WireCodec.typedError(WireErrorCode.FORBIDDEN,
+                    "read-only access to store \"" + storeId + "\": pushes are refused")).toString()));
+            return;
+        }
         List<Event> batch = new ArrayList<>();
         try {
             JsonNode batchNode = frame.path("batch");
@@ -215,7 +228,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
             return;
         }
         PushPipeline.Reply reply = server.push(new PushPipeline.Request(PushPipeline.Transport.WS_03, storeId, batch,
-                null, server.config().subjectFor(storeId), remote, this));
+                null, identity.subject(), remote, this));
         switch (reply) {
             case PushPipeline.Reply.Accepted accepted ->
                     send("{\"_tag\":\"WSMessage.PushAck\",\"requestId\":" + quote(requestId) + "}");

@@ -163,14 +163,16 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
     }
 
     private void handlePush(WireFrames.PushRequest push) {
-        WireError refusal = checkRequest(push.storeId(), push.syncPayload());
-        if (refusal != null) {
-            server.metrics().pushRejected("refused");
+        Object admitted = checkRequest(push.storeId(), push.syncPayload(), "push", true);
+        if (admitted instanceof WireError refusal) {
+            server.metrics().pushRejected(refusal instanceof WireFrames.UnknownError u
+                    && "forbidden".equals(u.cause().path("code").asText()) ? "forbidden" : "refused");
             exit(push.id(), refusal);
             return;
         }
+        String subject = ((Authenticator.Decision.Granted) admitted).subject();
         PushPipeline.Reply reply = server.push(new PushPipeline.Request(PushPipeline.Transport.WS_04, storeId,
-                push.batch(), push.backendId(), server.config().subjectFor(storeId), remote, this));
+                push.batch(), push.backendId(), subject, remote, this));
         switch (reply) {
             case PushPipeline.Reply.Accepted accepted -> send(server.codec().encode(new WireFrames.Exit(push.id(),
                     new WireFrames.Success(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()))));
@@ -188,8 +190,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
     }
 
     private void handlePull(WireFrames.PullRequest pull) {
-        WireError refusal = checkRequest(pull.storeId(), pull.syncPayload());
-        if (refusal != null) {
+        if (checkRequest(pull.storeId(), pull.syncPayload(), "pull", false) instanceof WireError refusal) {
             exit(pull.id(), refusal);
             return;
         }
@@ -264,19 +265,24 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
         }
     }
 
-    /** The request's store and token; null when both are fine. */
-    private WireError checkRequest(String requestStore, com.fasterxml.jackson.databind.JsonNode syncPayload) {
+    /**
+     * Checks the request's store and token (LiveStore repeats the sync payload in every request): the
+     * {@link Authenticator.Decision.Granted} identity, or the {@link WireError} to answer.
+     */
+    private Object checkRequest(String requestStore, com.fasterxml.jackson.databind.JsonNode syncPayload,
+            String action, boolean write) {
         if (!storeId.equals(requestStore)) {
             server.metrics().protocolError("wrong-store");
             return WireCodec.typedError(WireErrorCode.WRONG_STORE, "this connection is for store \"" + storeId
                     + "\", the request names \"" + requestStore + "\"");
         }
-        if (!server.authorized(storeId, syncPayload)) {
-            server.log().write("WARN", "auth-refused", "store", storeId, "remote", remote, "where", "request");
-            server.metrics().authFailures.increment();
-            return WireCodec.typedError(WireErrorCode.UNAUTHORIZED, "missing or wrong authToken for store \"" + storeId + "\"");
-        }
-        return null;
+        return switch (server.admit(storeId, Authenticator.authToken(syncPayload), action, write, remote)) {
+            case Authenticator.Decision.Granted granted -> granted;
+            case Authenticator.Decision.Refused refused -> WireCodec.typedError(refused.code(),
+                    refused.code() == WireErrorCode.UNAUTHORIZED
+                            ? "missing or wrong authToken for store \"" + storeId + "\" (" + refused.reason() + ")"
+                            : refused.reason());
+        };
     }
 
     private void protocolError(WireException e, String text) {

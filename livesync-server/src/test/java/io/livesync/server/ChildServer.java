@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChildServer implements AutoCloseable {
 
+    static final String ADMIN_TOKEN = "child-admin-token-0123456789";
+
     final Process process;
     final int port;
     final Path dir;
@@ -53,7 +55,7 @@ final class ChildServer implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         SyncServer server = SyncServer.start(ServerConfig.builder().port(0).dataDir(dir.resolve("data"))
-                .tokens(Map.of("*", "secret")).logFile(dir.resolve("server.log")).build());
+                .tokens(Map.of("*", "secret")).adminToken(ADMIN_TOKEN).logFile(dir.resolve("server.log")).build());
         System.out.println("PORT " + server.port());
         System.out.flush();
         while (System.in.read() != -1) {
