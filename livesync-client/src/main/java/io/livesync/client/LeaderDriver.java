@@ -76,6 +76,8 @@ final class LeaderDriver {
     private final LeaderShell shell;
     private volatile LeaderState state;
     private volatile String failure;
+    /** Why the last attempt to connect failed, until a connection succeeds (null when none failed). */
+    private volatile String connectionProblem;
     private long nextLeaderPushId = 1;
     private SyncBackend.PullSubscription pull;
     private Thread thread;
@@ -107,12 +109,19 @@ final class LeaderDriver {
             backend.start(new SyncBackend.ConnectionListener() {
                 @Override
                 public void connected() {
+                    connectionProblem = null;
                     post(new LeaderInput.Connected());
                 }
 
                 @Override
                 public void disconnected(String cause) {
                     post(new LeaderInput.Disconnected(cause));
+                }
+
+                @Override
+                public void connectFailed(String cause) {
+                    connectionProblem = cause;
+                    writeLog(state, LeaderEffect.Level.WARN, "connect-failed", Map.of("cause", cause));
                 }
             });
         }
@@ -124,6 +133,10 @@ final class LeaderDriver {
 
     String failure() {
         return failure;
+    }
+
+    String connectionProblem() {
+        return connectionProblem;
     }
 
     LeaderLogic logic() {

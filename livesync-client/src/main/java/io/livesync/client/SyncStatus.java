@@ -13,6 +13,8 @@ import io.livesync.core.leader.PushResumePolicy;
  * @param pushLoopReason why the loop is parked or backing off, else empty
  * @param failure why the store stopped syncing (backend reset, a failed transaction), or {@code null}
  * @param eventsRefused events the server refused since the store opened (see {@link Store#refusedEvents()})
+ * @param connectionProblem why the last attempt to connect failed (a refused token, a server that is down), until a
+ *     connection succeeds; {@code null} when none failed
  */
 public record SyncStatus(
         String storeId,
@@ -28,7 +30,8 @@ public record SyncStatus(
         PushResumePolicy pushResumePolicy,
         String failure,
         LeaderStats stats,
-        long eventsRefused) {
+        long eventsRefused,
+        String connectionProblem) {
 
     /** True when nothing is pending and the store is healthy. */
     public boolean isSettled() {

@@ -50,15 +50,21 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class WebSocketSyncBackend implements SyncBackend {
 
+    /** Room reserved in a push frame for a refreshed token longer than the first one. */
+    static final int TOKEN_GROWTH_BYTES = 1024;
+
     /** Room reserved for the server's backend id in a push frame (livesync's are UUIDs of 36 characters). */
     static final int MAX_BACKEND_ID_CHARS = 128;
 
     /** Frames read from the socket whose pages the leader has not processed yet; reading pauses at this many. */
     private static final int READ_AHEAD_FRAMES = 8;
 
-    private final URI uri;
+    private volatile URI uri;
+    private final URI serverUrl;
     private final String storeId;
-    private final JsonNode syncPayload;
+    /** The sync payload of the current socket (its token comes from the supplier at every connect). */
+    private volatile JsonNode syncPayload;
+    private final java.util.function.Supplier<String> tokenSupplier;
     private final long pingIntervalMillis;
     private final WireCodec codec;
     private final PushLimits pushLimits;
@@ -89,28 +95,41 @@ public final class WebSocketSyncBackend implements SyncBackend {
 
     private WebSocketSyncBackend(Builder b) {
         this.storeId = b.storeId;
-        this.syncPayload = b.authToken == null ? null
-                : JsonNodeFactory.instance.objectNode().put("authToken", b.authToken);
+        this.tokenSupplier = b.tokenSupplier;
+        this.serverUrl = b.serverUrl;
         this.pingIntervalMillis = b.pingIntervalMillis;
         this.clock = b.clock;
         this.reportStatus = b.reportStatus;
         this.codec = new WireCodec(b.limits);
         this.lifecycle = new ConnectionLifecycle(b.pingIntervalMillis, b.reconnectBaseMillis, b.reconnectCapMillis);
         this.state = ConnectionLifecycle.State.initial(b.seed);
-        StringBuilder url = new StringBuilder(b.serverUrl.toString().replaceAll("/+$", ""));
-        if (!url.toString().matches(".*/sync/[^/]+$")) {
-            url.append(url.toString().endsWith("/sync") ? "/" : "/sync/").append(storeId);
-        }
-        url.append("?storeId=").append(encode(storeId));
-        if (syncPayload != null) {
-            url.append("&payload=").append(encode(encode(syncPayload.toString()))); // twice, like LiveStore (§1.1)
-        }
-        url.append("&transport=ws");
-        this.uri = URI.create(url.toString());
+        this.uri = uriFor(currentToken());
         this.pushLimits = PushLimits.forServer(b.serverLimits, envelopeBytes());
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         this.transport = Executors.newSingleThreadScheduledExecutor(
                 io.livesync.core.Threads.platformDaemon("livesync-ws-" + storeId));
+    }
+
+    /** The token to connect with now (the supplier's answer; null for none), and sets the sync payload from it. */
+    private String currentToken() {
+        String token = tokenSupplier == null ? null : tokenSupplier.get();
+        syncPayload = token == null ? null : JsonNodeFactory.instance.objectNode().put("authToken", token);
+        return token;
+    }
+
+    /** The socket URL for the store, carrying the sync payload (as LiveStore does: §1.1). */
+    private URI uriFor(String token) {
+        StringBuilder url = new StringBuilder(serverUrl.toString().replaceAll("/+$", ""));
+        if (!url.toString().matches(".*/sync/[^/]+$")) {
+            url.append(url.toString().endsWith("/sync") ? "/" : "/sync/").append(storeId);
+        }
+        url.append("?storeId=").append(encode(storeId));
+        JsonNode payload = syncPayload;
+        if (payload != null) {
+            url.append("&payload=").append(encode(encode(payload.toString()))); // twice, like LiveStore (§1.1)
+        }
+        url.append("&transport=ws");
+        return URI.create(url.toString());
     }
 
     /**
@@ -120,7 +139,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
     private int envelopeBytes() {
         String frame = codec.encode(new WireFrames.PushRequest(Long.toString(Long.MAX_VALUE), storeId, syncPayload,
                 List.of(), "x".repeat(MAX_BACKEND_ID_CHARS)));
-        return frame.getBytes(StandardCharsets.UTF_8).length;
+        return frame.getBytes(StandardCharsets.UTF_8).length + TOKEN_GROWTH_BYTES;
     }
 
     /** The leader's latest status, sent to the server with every ping (at most once per ping interval). */
@@ -251,7 +270,12 @@ public final class WebSocketSyncBackend implements SyncBackend {
                         // closed
                     }
                 }
-                case ConnectionLifecycle.Effect.Log entry -> { } // the leader logs connection changes with causes
+                case ConnectionLifecycle.Effect.Log entry -> {
+                    ConnectionListener l = listener;
+                    if (l != null && input instanceof ConnectionLifecycle.Input.SocketFailedToOpen failed) {
+                        l.connectFailed(failed.cause() + " (" + entry.detail().replaceFirst("^.*; ", "") + ")");
+                    }
+                }
             }
         }
         if (delivery != null && !delivered) {
@@ -269,14 +293,38 @@ public final class WebSocketSyncBackend implements SyncBackend {
     }
 
     private void openSocket(long generation) {
+        URI target;
+        try {
+            target = uriFor(currentToken()); // a token supplier may hand out a fresh token for every connect
+            uri = target;
+        } catch (RuntimeException e) {
+            post(new ConnectionLifecycle.Input.SocketFailedToOpen(generation, "the auth token supplier failed: " + e));
+            return;
+        }
         http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(uri, new Receiver(generation))
+                .buildAsync(target, new Receiver(generation))
                 .whenComplete((ws, error) -> {
                     if (error != null) {
-                        post(new ConnectionLifecycle.Input.SocketFailedToOpen(generation, "cannot connect to "
-                                + uri.getHost() + ":" + uri.getPort() + ": " + rootMessage(error)));
+                        post(new ConnectionLifecycle.Input.SocketFailedToOpen(generation, connectFailure(target, error)));
                     }
                 });
+    }
+
+    /** Why a connect failed, naming a refused token (HTTP 401/403 at the upgrade) plainly. */
+    private static String connectFailure(URI target, Throwable error) {
+        Throwable t = error;
+        while (t != null && !(t instanceof java.net.http.WebSocketHandshakeException)) {
+            t = t.getCause();
+        }
+        if (t instanceof java.net.http.WebSocketHandshakeException handshake) {
+            int status = handshake.getResponse().statusCode();
+            if (status == 401 || status == 403) {
+                return "the server refused the auth token (HTTP " + status + " at the upgrade): an expired or wrong "
+                        + "token; give the backend a fresh one (WebSocketSyncBackend.Builder.authTokenSupplier)";
+            }
+            return "the server refused the upgrade (HTTP " + status + ")";
+        }
+        return "cannot connect to " + target.getHost() + ":" + target.getPort() + ": " + rootMessage(error);
     }
 
     /** Sends on socket {@code generation} if it is still open; false when it is gone. */
@@ -591,7 +639,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
     public static final class Builder {
         private final URI serverUrl;
         private final String storeId;
-        private String authToken;
+        private java.util.function.Supplier<String> tokenSupplier;
         private long pingIntervalMillis = 10_000;
         private long reconnectBaseMillis = 1000;
         private long reconnectCapMillis = 30_000;
@@ -610,7 +658,17 @@ public final class WebSocketSyncBackend implements SyncBackend {
         }
 
         public Builder authToken(String token) {
-            this.authToken = token;
+            this.tokenSupplier = token == null ? null : () -> token;
+            return this;
+        }
+
+        /**
+         * Where the auth token comes from: asked at every (re)connect, so an app can hand out a fresh JWT before the
+         * old one expires (the server closes a socket whose token expired; a refused token is reported as
+         * {@code connect-failed} in the log and in {@code syncStatus().connectionProblem()}).
+         */
+        public Builder authTokenSupplier(java.util.function.Supplier<String> supplier) {
+            this.tokenSupplier = Objects.requireNonNull(supplier, "supplier");
             return this;
         }
 

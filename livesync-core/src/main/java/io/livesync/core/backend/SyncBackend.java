@@ -51,6 +51,10 @@ public interface SyncBackend extends AutoCloseable {
         void connected();
 
         void disconnected(String cause);
+
+        /** An attempt to connect failed (the backend retries by itself); default: ignored. */
+        default void connectFailed(String cause) {
+        }
     }
 
     /** Pages of a pull. */
