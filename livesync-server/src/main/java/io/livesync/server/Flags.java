@@ -193,47 +193,63 @@ final class Flags implements AutoCloseable {
         return n;
     }
 
+    // A flag's log line and metric are written BEFORE the flag becomes visible (raised) or invisible (cleared) in
+    // active/history, so whoever sees the change through the dashboard or activeFlags() also finds the log line and
+    // the metric. Raising and clearing happen only inside check(), one at a time (checkLock), so nothing slips between.
+
     private void raise(String key, String kind, String storeId, String clientId, String connectionId, String detail) {
-        Flag flag;
+        long id;
         lock.lock();
         try {
             if (active.containsKey(key)) {
                 return;
             }
-            flag = new Flag(++nextId, kind, storeId, clientId, connectionId, clock.instant(), null, detail);
+            id = ++nextId;
+        } finally {
+            lock.unlock();
+        }
+        Flag flag = new Flag(id, kind, storeId, clientId, connectionId, clock.instant(), null, detail);
+        log.write("WARN", "flag-raised", "kind", kind, "store", storeId, "client", clientId, "connection", connectionId,
+                "flag", flag.id(), "detail", detail);
+        metrics.flagRaised(kind);
+        lock.lock();
+        try {
             active.put(key, flag);
             remember(flag);
         } finally {
             lock.unlock();
         }
-        log.write("WARN", "flag-raised", "kind", kind, "store", storeId, "client", clientId, "connection", connectionId,
-                "flag", flag.id(), "detail", detail);
-        metrics.flagRaised(kind);
     }
 
     private void clearAllBut(Set<String> holding, Instant now) {
-        List<Flag> cleared = new ArrayList<>();
+        List<java.util.Map.Entry<String, Flag>> ending = new ArrayList<>();
         lock.lock();
         try {
-            var it = active.entrySet().iterator();
-            while (it.hasNext()) {
-                var e = it.next();
+            for (var e : active.entrySet()) {
                 if (!holding.contains(e.getKey())) {
-                    it.remove();
-                    Flag old = e.getValue();
-                    Flag done = new Flag(old.id(), old.kind(), old.storeId(), old.clientId(), old.connectionId(),
-                            old.raisedAt(), now, old.detail());
-                    history.replaceAll(f -> f.id() == old.id() ? done : f);
-                    cleared.add(done);
+                    ending.add(java.util.Map.entry(e.getKey(), e.getValue()));
                 }
             }
         } finally {
             lock.unlock();
         }
-        for (Flag f : cleared) {
+        for (var e : ending) {
+            Flag f = e.getValue();
             log.write("INFO", "flag-cleared", "kind", f.kind(), "store", f.storeId(), "client", f.clientId(),
                     "connection", f.connectionId(), "flag", f.id());
             metrics.flagCleared(f.kind());
+        }
+        lock.lock();
+        try {
+            for (var e : ending) {
+                Flag old = e.getValue();
+                active.remove(e.getKey());
+                Flag done = new Flag(old.id(), old.kind(), old.storeId(), old.clientId(), old.connectionId(),
+                        old.raisedAt(), now, old.detail());
+                history.replaceAll(f -> f.id() == old.id() ? done : f);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
