@@ -55,6 +55,9 @@ public final class NodeClientMain {
                                 : io.livesync.core.wire.WireLimits.DEFAULT)
                         .build())
                 .pushResumePolicy(policy)
+                .backendResetPolicy(io.livesync.core.leader.BackendResetPolicy.valueOf(
+                        opts.getOrDefault("reset-policy", "REHOME_PENDING").toUpperCase(java.util.Locale.ROOT)
+                                .replace('-', '_')))
                 .leaderPushBatchSize(Integer.parseInt(opts.getOrDefault("leader-push-batch", "100")))
                 .rebasePauseMillis(Long.parseLong(opts.getOrDefault("rebase-pause-ms", "0")))
                 .leader(l -> l.backendPushBatchSize(Integer.parseInt(opts.getOrDefault("backend-push-batch", "2")))
@@ -74,7 +77,8 @@ public final class NodeClientMain {
                         for (int i = 0; i < count; i += batch) {
                             List<SessionLogic.PartialEvent> events = new ArrayList<>();
                             for (int j = i; j < Math.min(count, i + batch); j++) {
-                                String id = client + "-" + (created + j) + "-" + UUID.randomUUID().toString().substring(0, 8);
+                                String id = cmd.has("prefix") ? cmd.path("prefix").asText() + "-" + (created + j)
+                                        : client + "-" + (created + j) + "-" + UUID.randomUUID().toString().substring(0, 8);
                                 events.add(TodoSchema.created(id, client + " todo " + (created + j)));
                             }
                             store.commit(events);
@@ -93,6 +97,10 @@ public final class NodeClientMain {
                                 .put("pushErrors", s.stats().pushErrors()).put("policy", s.pushResumePolicy().cliName());
                         if (s.failure() != null) {
                             reply.put("failure", s.failure());
+                        }
+                        if (cmd.path("ids").asBoolean(false)) {
+                            var ids = reply.putArray("ids");
+                            store.query("SELECT id FROM todos ORDER BY id", rs -> rs.getString(1)).forEach(ids::add);
                         }
                     }
                     case "shutdown" -> {
