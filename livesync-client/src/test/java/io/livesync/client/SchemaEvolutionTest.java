@@ -164,8 +164,13 @@ class SchemaEvolutionTest {
                     x -> x);
             SyncFixture.Client newer = f.client("new", PushResumePolicy.SUPERVISED,
                     b -> b.schema(EvolvingSchemas.renamedWithUpcaster()), x -> x);
+            // one commit at a time, each seen by both before the next: the order on the server is the order below
+            // (committed concurrently, either client's event could land first, and "complete t2" could even be
+            // committed by a client that has not seen t2 yet)
             old.store().commit(List.of(EvolvingSchemas.created("t1", "milk")));
+            f.awaitConverged(1, old, newer);
             newer.store().commit(List.of(EvolvingSchemas.createdV2("t2", "eggs")));
+            f.awaitConverged(2, old, newer);
             old.store().commit(List.of(EvolvingSchemas.completedEvent("t2")));
             f.awaitConverged(3, old, newer);
             assertThat(f.server.log(f.storeId)).extracting(Event::name).as("the server holds each event as committed")
