@@ -34,8 +34,7 @@ public record PushLimits(int maxEvents, long maxBatchBytes, int maxEventBytes, i
     public PushLimits {
         require(maxEvents >= 1, "maxEvents must be >= 1, got " + maxEvents);
         require(maxEventBytes >= 1, "maxEventBytes must be >= 1, got " + maxEventBytes);
-        require(maxBatchBytes >= maxEventBytes || maxBatchBytes >= 1,
-                "maxBatchBytes must be >= 1, got " + maxBatchBytes);
+        require(maxBatchBytes >= 1, "maxBatchBytes must be >= 1, got " + maxBatchBytes);
         require(maxArgsDepth >= 0, "maxArgsDepth must be >= 0, got " + maxArgsDepth);
     }
 
@@ -92,8 +91,7 @@ public record PushLimits(int maxEvents, long maxBatchBytes, int maxEventBytes, i
         if (node == null || !node.isContainerNode()) {
             return 0;
         }
-        int deepest = 0;
-        // iterative would be safer for absurd inputs, but Jackson already bounds the depth of what it parses
+        int deepest = 0; // recursion is bounded: Jackson caps the nesting of what it parses
         for (Iterator<JsonNode> it = node.elements(); it.hasNext();) {
             deepest = Math.max(deepest, depth(it.next()));
         }
