@@ -1,7 +1,7 @@
 package com.example;
 
 import io.livesync.core.Event;
-import io.livesync.server.PushValidator;
+import io.livesync.hub.PushValidator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

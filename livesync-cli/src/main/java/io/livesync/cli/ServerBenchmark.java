@@ -10,7 +10,7 @@ import io.livesync.core.EventSeq;
 import io.livesync.core.wire.WireCodec;
 import io.livesync.core.wire.WireFrames;
 import io.livesync.core.wire.WireLimits;
-import io.livesync.server.EventStore;
+import io.livesync.hub.EventStore;
 import io.livesync.server.ServerConfig;
 import io.livesync.server.SyncServer;
 import java.io.PrintWriter;

@@ -86,7 +86,7 @@ final class ServerCommand implements Callable<Integer> {
             + "on the Nth accepted push of each store (default the first); see docs/testing-with-faults.md")
     String fault;
 
-    @Option(names = "--push-validator", description = "class name of a io.livesync.server.PushValidator on the class "
+    @Option(names = "--push-validator", description = "class name of a io.livesync.hub.PushValidator on the class "
             + "path (public, with a public no-argument constructor): every push passes it before it is stored; a "
             + "refused event is answered event-refused")
     String pushValidator;

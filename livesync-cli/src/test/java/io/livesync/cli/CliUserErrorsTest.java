@@ -58,7 +58,7 @@ class CliUserErrorsTest {
         ConformanceCommandTest.Run wrong = ConformanceCommandTest.run("server", "--port", "0", "--data",
                 dir.toString(), "--insecure-no-auth", "--push-validator", "java.lang.String");
         assertOneLineNoStackTrace(wrong);
-        assertThat(wrong.err()).contains("java.lang.String does not implement io.livesync.server.PushValidator");
+        assertThat(wrong.err()).contains("java.lang.String does not implement io.livesync.hub.PushValidator");
     }
 
     @Test

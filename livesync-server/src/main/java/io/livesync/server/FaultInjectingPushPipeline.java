@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.hub.StoreHub;
 /**
  * Fault injection as a decorator of the push pipeline: installed only when faults are on ({@link SyncServer#faults}),
  * so the normal path never consults {@link PushFaults}. Faults apply to WebSocket pushes (both protocols); HTTP

@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.hub.EventStore;
 import io.livesync.core.Event;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.hub.StoreHub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

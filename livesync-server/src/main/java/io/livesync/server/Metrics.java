@@ -50,6 +50,21 @@ public final class Metrics {
      * A push the validator refused (one refused event each), counted per store (store ids are {@code [A-Za-z0-9_-]}).
      * An event refused again (a client re-pushed it before it heard of the refusal, e.g. after a rebase) counts again.
      */
+    /** The hub's counters, kept here. */
+    io.livesync.hub.StoreHub.Counters hubCounters() {
+        return new io.livesync.hub.StoreHub.Counters() {
+            @Override
+            public void liveSubscribers(int delta) {
+                liveSubscribers.addAndGet(delta);
+            }
+
+            @Override
+            public void pushRefused(String storeId) {
+                Metrics.this.pushRefused(storeId);
+            }
+        };
+    }
+
     void pushRefused(String storeId) {
         pushRefusals.computeIfAbsent(storeId, c -> new LongAdder()).increment();
     }

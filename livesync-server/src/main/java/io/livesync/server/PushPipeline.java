@@ -1,5 +1,7 @@
 package io.livesync.server;
 
+import io.livesync.hub.PushValidator;
+import io.livesync.hub.StoreHub;
 import io.livesync.core.Event;
 import io.livesync.core.wire.WireFrames.WireError;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.hub.PushValidator;
 import io.livesync.core.wire.WireLimits;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,8 @@
 package io.livesync.server;
 
+import io.livesync.hub.EventStore;
+import io.livesync.hub.PushValidator;
+import io.livesync.hub.StoreHub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livesync.core.wire.WireCodec;
@@ -79,14 +82,15 @@ public final class SyncServer implements AutoCloseable {
                 ? new PostgresEventStore(config.postgresUrl(), config.postgresSchema(), config.nodeId())
                 : new SqliteEventStore(config.dataDir(), config.durability());
         this.metrics.eventsStored(store::eventCount);
-        this.hub = new StoreHub(store, metrics, log, config.pushValidator(), 100, config.maxLiveSubscribersPerStore());
+        this.hub = StoreHub.builder(store).log(log::write).counters(metrics.hubCounters())
+                .validator(config.pushValidator()).maxLiveSubscribersPerStore(config.maxLiveSubscribersPerStore())
+                .maxBufferedEventsPerPull(config.maxBufferedEventsPerPull()).build();
         this.storing = new StoringPushPipeline(hub, metrics, log, new IdentityLimits(
                 config.maxPushesPerSecondPerIdentity(), config.maxEventsPerSecondPerIdentity()), audit);
         this.pipeline = storing;
         this.flags = new Flags(facts, hub::head, store, metrics, log, java.time.Clock.systemUTC());
         log.tap(facts::logged);
-        hub.onRemoteReset(this::dropConnections);
-        hub.maxBufferedEventsPerPull(config.maxBufferedEventsPerPull()); // a reset through another instance: clients reconnect and see it
+        hub.onRemoteReset(this::dropConnections); // a reset through another instance: clients reconnect and see it
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("livesync-http");
         this.jetty = new Server(threads);

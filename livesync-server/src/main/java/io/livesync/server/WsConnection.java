@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.hub.StoreHub;
 import io.livesync.core.wire.WireCodec;
 import io.livesync.core.wire.WireErrorCode;
 import io.livesync.core.wire.WireException;

@@ -1,5 +1,8 @@
 package io.livesync.server;
 
+import io.livesync.hub.EventStore;
+import io.livesync.hub.PushValidator;
+import io.livesync.hub.StoreHub;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -85,7 +88,7 @@ class ArbitrationContentionTest {
     @Test
     void sqliteOneWinnerPerHead(@TempDir Path dir) throws Exception {
         try (SqliteEventStore store = new SqliteEventStore(dir)) {
-            StoreHub hub = new StoreHub(store, new Metrics(), ServerLog.discard(), PushValidator.ACCEPT_ALL, 100, 100);
+            StoreHub hub = StoreHub.builder(store).maxLiveSubscribersPerStore(100).build();
             race(List.of(hub), store, "contention");
         }
     }
@@ -95,8 +98,8 @@ class ArbitrationContentionTest {
         String schema = Postgres.freshSchema("contention");
         try (PostgresEventStore one = new PostgresEventStore(Postgres.URL, schema);
                 PostgresEventStore two = new PostgresEventStore(Postgres.URL, schema)) {
-            StoreHub hubOne = new StoreHub(one, new Metrics(), ServerLog.discard(), PushValidator.ACCEPT_ALL, 100, 100);
-            StoreHub hubTwo = new StoreHub(two, new Metrics(), ServerLog.discard(), PushValidator.ACCEPT_ALL, 100, 100);
+            StoreHub hubOne = StoreHub.builder(one).maxLiveSubscribersPerStore(100).build();
+            StoreHub hubTwo = StoreHub.builder(two).maxLiveSubscribersPerStore(100).build();
             race(List.of(hubOne, hubTwo), one, "contention");
         } finally {
             Postgres.drop(schema);

@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.hub.PushValidator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livesync.client.Store;

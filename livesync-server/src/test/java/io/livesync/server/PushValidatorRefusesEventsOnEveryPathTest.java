@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.hub.PushValidator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -223,6 +224,6 @@ class PushValidatorRefusesEventsOnEveryPathTest {
                 .hasMessageContaining("com.example.NoSuchValidator is not on the class path");
         assertThatThrownBy(() -> ServerConfig.builder().pushValidator(NotAValidator.class.getName()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("does not implement io.livesync.server.PushValidator");
+                .hasMessageContaining("does not implement io.livesync.hub.PushValidator");
     }
 }

@@ -7,7 +7,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.livesync.server.PushValidator;
+import io.livesync.hub.PushValidator;
 import io.livesync.server.ServerConfig;
 import io.livesync.server.SyncServer;
 import java.nio.charset.StandardCharsets;

@@ -8,7 +8,7 @@ import io.livesync.client.TodoSchema;
 import io.livesync.client.WebSocketSyncBackend;
 import io.livesync.core.Event;
 import io.livesync.core.leader.PushResumePolicy;
-import io.livesync.server.PushValidator;
+import io.livesync.hub.PushValidator;
 import io.livesync.server.ServerConfig;
 import io.livesync.server.SyncServer;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package io.livesync.server;
+package io.livesync.hub;
 
 import io.livesync.core.Event;
 import java.util.List;
@@ -18,7 +18,7 @@ import java.util.Objects;
  * <p>A validator that throws, returns null or names an index outside the batch is a server fault, not a refusal: the
  * push is answered {@code storage-error} (retryable; nothing stored) and logged {@code push-validator-failed}.
  *
- * <p>Configured by class name ({@link ServerConfig.Builder#pushValidator(String)}, {@code livesync server
+ * <p>Configured by class name ({@code ServerConfig.Builder.pushValidator(String)} of livesync-server, {@code livesync server
  * --push-validator}): a public class with a public no-argument constructor on the server's class path.
  */
 @FunctionalInterface

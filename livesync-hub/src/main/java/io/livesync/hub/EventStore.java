@@ -1,4 +1,4 @@
-package io.livesync.server;
+package io.livesync.hub;
 
 import io.livesync.core.Event;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.livesync.server;
+package io.livesync.hub;
 
 import io.livesync.core.Event;
 import io.livesync.core.PageInfo;
@@ -32,10 +32,37 @@ import java.util.concurrent.locks.ReentrantLock;
  * followed store up from its stored head. An announcement or resync that shows a new backend id means the store was
  * reset through another instance: its state here is dropped, its live pulls cancelled and its sockets closed.
  */
-final class StoreHub {
+public class StoreHub {
+
+    /** Where the hub writes its structured log lines: a level, an event name and key-value pairs. */
+    @FunctionalInterface
+    public interface Log {
+        void write(String level, String event, Object... keyValues);
+
+        /** Writes nothing. */
+        Log DISCARD = (level, event, keyValues) -> {};
+    }
+
+    /** What the hub counts for the server's metrics. */
+    public interface Counters {
+        /** The number of live pulls changed by {@code delta}. */
+        void liveSubscribers(int delta);
+
+        /** The push validator refused an event of {@code storeId}. */
+        void pushRefused(String storeId);
+
+        /** Counts nothing. */
+        Counters NONE = new Counters() {
+            @Override
+            public void liveSubscribers(int delta) {}
+
+            @Override
+            public void pushRefused(String storeId) {}
+        };
+    }
 
     /** Where a pull's pages go. Calls never block (the connection queues them). */
-    interface Sink {
+    public interface Sink {
         void page(PullResponse response);
 
         /** Blocks the catch-up until the client can take another page (flow control); default: never blocks. */
@@ -55,36 +82,38 @@ final class StoreHub {
     }
 
     /** The outcome of a push. */
-    sealed interface PushResult {
+    public sealed interface PushResult {
         record Accepted(long newHead) implements PushResult {}
 
         record Rejected(WireError error, String reason) implements PushResult {}
     }
 
     /** Thrown when a store already has its maximum of live pulls; the caller sheds the client by closing its socket. */
-    static final class TooManySubscribers extends RuntimeException {
+    public static final class TooManySubscribers extends RuntimeException {
         TooManySubscribers(String storeId, int max) {
             super("store " + storeId + " already has " + max + " live pulls (maxLiveSubscribersPerStore)");
         }
     }
 
     private final EventStore store;
-    private final Metrics metrics;
-    private final ServerLog log;
+    private final Counters counters;
+    private final Log log;
     private final PushValidator validator;
+    private final java.time.Clock wallClock;
     private final int pageSize;
     private final int maxSubscribersPerStore;
-    private volatile int maxBufferedEventsPerPull = 50_000;
+    private volatile int maxBufferedEventsPerPull;
     private final ConcurrentHashMap<String, StoreState> stores = new ConcurrentHashMap<>();
     private volatile java.util.function.Consumer<String> onRemoteReset = storeId -> {};
     /** Test hook: how long new pulls wait before their catch-up (0 = none). */
     private volatile long catchUpDelayMillis;
 
-    void catchUpDelayMillis(long millis) {
+    /** Test hook of the real server: new pulls wait this long between registering and their catch-up (0 = none). */
+    public void catchUpDelayMillis(long millis) {
         this.catchUpDelayMillis = millis;
     }
 
-    private static final class StoreState {
+    static final class StoreState {
         final ReentrantLock lock = new ReentrantLock();
         final List<Subscription> live = new CopyOnWriteArrayList<>();
         final String backendId;
@@ -96,8 +125,8 @@ final class StoreHub {
         }
     }
 
-    /** A running pull. */
-    final class Subscription {
+    /** A running pull, as its connection holds it: it can only be cancelled. */
+    public final class Subscription {
         private final String storeId;
         private final Sink sink;
         private final Object owner;
@@ -121,7 +150,8 @@ final class StoreHub {
             this.owner = owner;
         }
 
-        void cancel() {
+        /** Ends the pull: nothing more is delivered to its sink. */
+        public void cancel() {
             cancel(state);
         }
 
@@ -131,19 +161,97 @@ final class StoreHub {
             }
             cancelled = true;
             if (st != null && st.live.remove(this)) {
-                metrics.liveSubscribers.decrementAndGet();
+                counters.liveSubscribers(-1);
             }
         }
     }
 
-    StoreHub(EventStore store, Metrics metrics, ServerLog log, PushValidator validator, int pageSize,
-            int maxSubscribersPerStore) {
-        this.validator = java.util.Objects.requireNonNull(validator, "validator");
-        this.store = store;
-        this.metrics = metrics;
-        this.log = log;
-        this.pageSize = pageSize;
-        this.maxSubscribersPerStore = maxSubscribersPerStore;
+    /** A hub over {@code store}; every other setting has a default. */
+    public static Builder builder(EventStore store) {
+        return new Builder(store);
+    }
+
+    /** Immutable settings of a hub; fails fast on bad values. */
+    public static final class Builder {
+        final EventStore store;
+        Log log = Log.DISCARD;
+        Counters counters = Counters.NONE;
+        PushValidator validator = PushValidator.ACCEPT_ALL;
+        java.time.Clock wallClock = java.time.Clock.systemUTC();
+        int pageSize = 100;
+        int maxLiveSubscribersPerStore = 1000;
+        int maxBufferedEventsPerPull = 50_000;
+
+        private Builder(EventStore store) {
+            this.store = java.util.Objects.requireNonNull(store, "store");
+        }
+
+        /** Where the hub's log lines go (default: nowhere). */
+        public Builder log(Log log) {
+            this.log = java.util.Objects.requireNonNull(log, "log");
+            return this;
+        }
+
+        /** What the hub counts (default: nothing). */
+        public Builder counters(Counters counters) {
+            this.counters = java.util.Objects.requireNonNull(counters, "counters");
+            return this;
+        }
+
+        /** Judges every push that is not the server's own (default: accepts all). */
+        public Builder validator(PushValidator validator) {
+            this.validator = java.util.Objects.requireNonNull(validator, "validator");
+            return this;
+        }
+
+        /** The wall clock that stamps {@code createdAt} on accepted events (default: the system's, UTC). */
+        public Builder wallClock(java.time.Clock clock) {
+            this.wallClock = java.util.Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Events per pull page (LiveStore's clients expect at most 100; default 100). */
+        public Builder pageSize(int n) {
+            if (n < 1 || n > 10_000) {
+                throw new IllegalArgumentException("pageSize must be 1..10000, got " + n);
+            }
+            this.pageSize = n;
+            return this;
+        }
+
+        /** Live pulls one store may have; a pull beyond is refused with {@link TooManySubscribers} (default 1000). */
+        public Builder maxLiveSubscribersPerStore(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxLiveSubscribersPerStore must be >= 1, got " + n);
+            }
+            this.maxLiveSubscribersPerStore = n;
+            return this;
+        }
+
+        /** Live events a pull may buffer during its catch-up; beyond, the pull is cancelled and shed (default 50,000). */
+        public Builder maxBufferedEventsPerPull(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxBufferedEventsPerPull must be >= 1, got " + n);
+            }
+            this.maxBufferedEventsPerPull = n;
+            return this;
+        }
+
+        public StoreHub build() {
+            return new StoreHub(this);
+        }
+    }
+
+    /** Package-private: the only subclasses are test variants that re-introduce fixed bugs for the simulator. */
+    StoreHub(Builder b) {
+        this.validator = b.validator;
+        this.store = b.store;
+        this.counters = b.counters;
+        this.log = b.log;
+        this.wallClock = b.wallClock;
+        this.pageSize = b.pageSize;
+        this.maxSubscribersPerStore = b.maxLiveSubscribersPerStore;
+        this.maxBufferedEventsPerPull = b.maxBufferedEventsPerPull;
         store.onRemoteAdvance(new EventStore.RemoteAdvanceListener() {
             @Override
             public void advanced(String storeId, long head, String backendId) {
@@ -163,22 +271,22 @@ final class StoreHub {
         });
     }
 
-    /** Live events a pull may buffer during its catch-up; beyond, the pull is cancelled and its client shed. */
-    void maxBufferedEventsPerPull(int n) {
-        this.maxBufferedEventsPerPull = n;
+    /** The event store this hub orders pushes into. */
+    EventStore store() {
+        return store;
     }
 
     /** Called with a store id when a reset done through another instance is detected (the server closes its sockets). */
-    void onRemoteReset(java.util.function.Consumer<String> action) {
+    public void onRemoteReset(java.util.function.Consumer<String> action) {
         this.onRemoteReset = java.util.Objects.requireNonNull(action, "action");
     }
 
-    private StoreState state(String storeId) {
+    StoreState state(String storeId) {
         return stores.computeIfAbsent(storeId, id -> new StoreState(store.meta(id)));
     }
 
     /** Resets a store (new backend id, empty log); live pulls of the old store are cancelled. */
-    EventStore.StoreMeta reset(String storeId) {
+    public EventStore.StoreMeta reset(String storeId) {
         StoreState old = stores.remove(storeId);
         if (old != null) {
             for (Subscription sub : old.live) {
@@ -192,7 +300,7 @@ final class StoreHub {
      * Imports a log into an empty store under the store's lock (pushes through this instance wait), then publishes
      * the imported events to the store's live pulls.
      */
-    EventStore.ImportOutcome importInto(String storeId, java.util.Iterator<Event> events) {
+    public EventStore.ImportOutcome importInto(String storeId, java.util.Iterator<Event> events) {
         StoreState followed = stores.get(storeId);
         if (followed == null) {
             // nobody here follows the store: import without creating it (a refused import leaves nothing behind),
@@ -223,7 +331,7 @@ final class StoreHub {
     }
 
     /** Deletes a store; its live pulls are cancelled (the server closes its sockets). */
-    boolean delete(String storeId) {
+    public boolean delete(String storeId) {
         StoreState old = stores.remove(storeId);
         if (old != null) {
             for (Subscription sub : old.live) {
@@ -233,16 +341,16 @@ final class StoreHub {
         return store.delete(storeId);
     }
 
-    String backendId(String storeId) {
+    public String backendId(String storeId) {
         return state(storeId).backendId;
     }
 
-    long head(String storeId) {
+    public long head(String storeId) {
         return store.meta(storeId).head();
     }
 
     /** A push the server itself makes (the foreign-event test hook): not shown to the push validator. */
-    PushResult pushTrusted(String storeId, List<Event> batch, String backendId) {
+    public PushResult pushTrusted(String storeId, List<Event> batch, String backendId) {
         return push(storeId, batch, backendId, null, null);
     }
 
@@ -252,7 +360,7 @@ final class StoreHub {
      * {@code withholdFrom} (a connection) gets no live copy of this batch: the blackhole fault; null for normal
      * operation.
      */
-    PushResult push(String storeId, List<Event> batch, String backendId, String subject, Object withholdFrom) {
+    public PushResult push(String storeId, List<Event> batch, String backendId, String subject, Object withholdFrom) {
         StoreState st = state(storeId);
         if (backendId != null && !backendId.equals(st.backendId)) {
             return new PushResult.Rejected(new BackendIdMismatchError(st.backendId, backendId), "backend-id-mismatch");
@@ -269,7 +377,7 @@ final class StoreHub {
         String staleCache = null;
         st.lock.lock();
         try {
-            String createdAt = Instant.now().toString();
+            String createdAt = Instant.now(wallClock).toString();
             return switch (store.append(storeId, batch, createdAt, backendId)) {
                 case EventStore.AppendOutcome.Accepted accepted -> {
                     List<Event> stored = new ArrayList<>(batch.size());
@@ -328,7 +436,7 @@ final class StoreHub {
                 Event e = batch.get(refuse.index());
                 long seq = e.seq().global();
                 String reason = refuse.reason().length() > 500 ? refuse.reason().substring(0, 500) : refuse.reason();
-                metrics.pushRefused(storeId);
+                counters.pushRefused(storeId);
                 log.write("WARN", "event-refused", "store", storeId, "subject", subject, "clientId", e.clientId(),
                         "seqNum", seq, "name", e.name(), "events", batch.size(), "reason", reason, "audit", true);
                 String message = "event e" + seq + " (" + e.name() + ") was refused: " + reason;
@@ -342,7 +450,7 @@ final class StoreHub {
     }
 
     /** Delivers every event up to {@code head} that this instance has not published yet, in order. */
-    private void publishLocked(String storeId, StoreState st, long head, List<Event> knownBatch, String source) {
+    void publishLocked(String storeId, StoreState st, long head, List<Event> knownBatch, String source) {
         publishLocked(storeId, st, head, knownBatch, null, source);
     }
 
@@ -470,7 +578,7 @@ final class StoreHub {
     }
 
     /** One non-live page after {@code cursor} (the HTTP pull): at most a page of events, and how many remain. */
-    PullResponse page(String storeId, long cursor, String cursorBackendId) {
+    public PullResponse page(String storeId, long cursor, String cursorBackendId) {
         StoreState st = state(storeId);
         if (cursor > 0 && cursorBackendId != null && !cursorBackendId.equals(st.backendId)) {
             throw new BackendIdMismatchException(new BackendIdMismatchError(st.backendId, cursorBackendId));
@@ -487,15 +595,15 @@ final class StoreHub {
     }
 
     /** A pull whose cursor is beyond the store's head (the same answer as the WebSocket pull's). */
-    static final class CursorAheadException extends RuntimeException {
+    public static final class CursorAheadException extends RuntimeException {
         CursorAheadException(String message) {
             super(message);
         }
     }
 
     /** A pull whose cursor carries another backend id. */
-    static final class BackendIdMismatchException extends RuntimeException {
-        final BackendIdMismatchError error;
+    public static final class BackendIdMismatchException extends RuntimeException {
+        public final BackendIdMismatchError error;
 
         BackendIdMismatchException(BackendIdMismatchError error) {
             super("backend id mismatch: server " + error.expected() + ", client " + error.received());
@@ -504,102 +612,202 @@ final class StoreHub {
     }
 
     /**
-     * Starts a pull: catch-up pages of events after {@code cursor}, then (if live) every accepted batch. Runs the
-     * catch-up on the calling thread. A backend id mismatch fails the pull; a live pull is never ended.
+     * Runs a whole pull on the calling thread: catch-up pages of events after {@code cursor}, then (if live) every
+     * accepted batch. A backend id mismatch fails the pull; a live pull is never ended.
      *
      * @throws TooManySubscribers when the store is at its live-pull limit
      */
-    Subscription subscribe(String storeId, long cursor, String cursorBackendId, boolean live, Sink sink) {
+    public Subscription subscribe(String storeId, long cursor, String cursorBackendId, boolean live, Sink sink) {
         return subscribe(storeId, cursor, cursorBackendId, live, sink, null);
     }
 
-    Subscription subscribe(String storeId, long cursor, String cursorBackendId, boolean live, Sink sink, Object owner) {
-        StoreState st = state(storeId);
-        Subscription sub = new Subscription(storeId, st, sink, owner);
-        if (cursor > 0 && cursorBackendId != null && !cursorBackendId.equals(st.backendId)) {
-            log.write("WARN", "pull-refused", "store", storeId, "reason", "backend-id-mismatch", "server",
-                    st.backendId, "client", cursorBackendId);
-            sink.failed(new BackendIdMismatchError(st.backendId, cursorBackendId));
-            return sub;
-        }
-        long upTo;
-        st.lock.lock();
-        try {
-            // Another instance may have appended since this state was loaded: publish up to the stored head to the
-            // pulls already live BEFORE this one joins, so that what it catches up to is never also in its buffer.
-            publishLocked(storeId, st, store.meta(storeId).head(), null, "subscribe");
-            if (live) {
-                if (st.live.size() >= maxSubscribersPerStore) {
-                    throw new TooManySubscribers(storeId, maxSubscribersPerStore);
-                }
-                st.live.add(sub);
-                metrics.liveSubscribers.incrementAndGet();
-            }
-            upTo = st.publishedHead;
-        } finally {
-            st.lock.unlock();
-        }
-        if (cursor > upTo) {
-            // The client claims events this store does not have: the store was restored from an older copy
-            // without a new backend id (LIVESTORE-WS-PROTOCOL §5 pitfall 6). Say so; never pretend all is well.
-            log.write("ERROR", "pull-cursor-ahead", "store", storeId, "cursor", cursor, "head", upTo);
-            sub.cancel();
-            sink.failed(WireCodec.typedError(WireErrorCode.CURSOR_AHEAD, "cursor " + cursor + " is beyond the head " + upTo
-                    + " of store " + storeId));
-            return sub;
-        }
+    /** As {@link #subscribe(String, long, String, boolean, Sink)}; {@code owner} is the connection (for withholding). */
+    public Subscription subscribe(String storeId, long cursor, String cursorBackendId, boolean live, Sink sink,
+            Object owner) {
+        Pull pull = startPull(storeId, cursor, cursorBackendId, live, sink, owner);
+        boolean more = pull.step(); // registration
         long delay = catchUpDelayMillis;
-        if (delay > 0) {
+        if (more && delay > 0) {
             try {
                 Thread.sleep(delay); // test hook: a slow catch-up (live batches are buffered meanwhile)
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
-        long from = cursor;
-        boolean sentAny = false;
-        while (from < upTo && !sub.cancelled && !sink.cancelled()) {
-            sink.awaitCatchUpWindow();
-            if (sub.cancelled || sink.cancelled()) {
-                break;
-            }
-            List<Event> page = store.read(storeId, from, upTo, pageSize);
-            if (page.isEmpty()) {
-                break;
-            }
-            from = page.getLast().seq().global();
-            long remaining = upTo - from;
-            sink.page(new PullResponse(page, remaining == 0 ? PageInfo.NO_MORE : new PageInfo.MoreKnown(remaining),
-                    st.backendId));
-            sentAny = true;
+        while (more) {
+            more = pull.step();
         }
-        if (sub.overflowed) {
-            log.write("WARN", "pull-buffer-overflow", "store", storeId, "max", maxBufferedEventsPerPull);
-            sink.shed("pull-buffer-overflow: more than " + maxBufferedEventsPerPull
-                    + " live events arrived during one catch-up");
+        return pull.subscription();
+    }
+
+    /**
+     * Starts a pull without running any of it: the caller advances it with {@link Pull#step()} until that returns
+     * false. {@link #subscribe} does so on one thread; the deterministic simulator runs each step as its own event.
+     */
+    public Pull startPull(String storeId, long cursor, String cursorBackendId, boolean live, Sink sink, Object owner) {
+        StoreState st = state(storeId);
+        Pull pull = new Pull(storeId, cursor, live, sink, new Subscription(storeId, st, sink, owner), st);
+        if (cursor > 0 && cursorBackendId != null && !cursorBackendId.equals(st.backendId)) {
+            log.write("WARN", "pull-refused", "store", storeId, "reason", "backend-id-mismatch", "server",
+                    st.backendId, "client", cursorBackendId);
+            sink.failed(new BackendIdMismatchError(st.backendId, cursorBackendId));
+            pull.phase = Phase.DONE;
+        }
+        return pull;
+    }
+
+    enum Phase {
+        REGISTER, CATCH_UP, JOIN, DONE
+    }
+
+    /**
+     * A pull in progress, advanced one step at a time: registration, one catch-up page per step, then the join with
+     * the live stream. Each step holds the store's lock at most for its own duration, so between two steps anything
+     * may happen (pushes, announcements of other instances, a reset): in production other threads, in simulation
+     * other events. The pull is correct for every such interleaving (see the class comment).
+     */
+    public final class Pull {
+        final String storeId;
+        final long cursor;
+        final boolean live;
+        final Sink sink;
+        final Subscription sub;
+        final StoreState state;
+        Phase phase = Phase.REGISTER;
+        /** The head the catch-up streams up to (-1 until registered); live batches above it are buffered. */
+        long upTo = -1;
+        private long from;
+        private boolean sentAny;
+
+        Pull(String storeId, long cursor, boolean live, Sink sink, Subscription sub, StoreState state) {
+            this.storeId = storeId;
+            this.cursor = cursor;
+            this.live = live;
+            this.sink = sink;
+            this.sub = sub;
+            this.state = state;
+            this.from = cursor;
+        }
+
+        public Subscription subscription() {
             return sub;
         }
-        if (sink.cancelled()) {
-            sub.cancel();
-            return sub; // the client is gone: nothing more to send
+
+        /**
+         * Runs the pull's next step; false once it has nothing more to do (it joined the live stream, ended or
+         * failed).
+         *
+         * @throws TooManySubscribers when registering finds the store at its live-pull limit
+         */
+        public boolean step() {
+            switch (phase) {
+                case REGISTER -> {
+                    if (register(this)) {
+                        afterRegister();
+                    }
+                }
+                case CATCH_UP -> catchUpPage();
+                case JOIN -> join();
+                case DONE -> {}
+            }
+            return phase != Phase.DONE;
         }
-        if (!sentAny && !sub.cancelled) {
-            sink.page(new PullResponse(List.of(), PageInfo.NO_MORE, st.backendId)); // always at least one page
+
+        private void afterRegister() {
+            if (cursor > upTo) {
+                // The client claims events this store does not have: the store was restored from an older copy
+                // without a new backend id (LIVESTORE-WS-PROTOCOL §5 pitfall 6). Say so; never pretend all is well.
+                log.write("ERROR", "pull-cursor-ahead", "store", storeId, "cursor", cursor, "head", upTo);
+                sub.cancel();
+                sink.failed(WireCodec.typedError(WireErrorCode.CURSOR_AHEAD, "cursor " + cursor
+                        + " is beyond the head " + upTo + " of store " + storeId));
+                phase = Phase.DONE;
+                return;
+            }
+            phase = Phase.CATCH_UP;
         }
+
+        private void catchUpPage() {
+            if (from < upTo && !sub.cancelled && !sink.cancelled()) {
+                sink.awaitCatchUpWindow();
+                if (!sub.cancelled && !sink.cancelled()) {
+                    List<Event> page = store.read(storeId, from, upTo, pageSize);
+                    if (!page.isEmpty()) {
+                        from = page.getLast().seq().global();
+                        long remaining = upTo - from;
+                        sink.page(new PullResponse(page, remaining == 0 ? PageInfo.NO_MORE
+                                : new PageInfo.MoreKnown(remaining), state.backendId));
+                        sentAny = true;
+                        if (from < upTo) {
+                            return; // more pages
+                        }
+                    }
+                }
+            }
+            phase = Phase.JOIN;
+        }
+
+        private void join() {
+            phase = Phase.DONE;
+            if (sub.overflowed) {
+                log.write("WARN", "pull-buffer-overflow", "store", storeId, "max", maxBufferedEventsPerPull);
+                sink.shed("pull-buffer-overflow: more than " + maxBufferedEventsPerPull
+                        + " live events arrived during one catch-up");
+                return;
+            }
+            if (sink.cancelled()) {
+                sub.cancel();
+                return; // the client is gone: nothing more to send
+            }
+            if (!sentAny && !sub.cancelled) {
+                sink.page(new PullResponse(List.of(), PageInfo.NO_MORE, state.backendId)); // always at least one page
+            }
+            state.lock.lock();
+            try {
+                sub.deliveredUpTo = Math.max(sub.deliveredUpTo, from);
+                for (List<Event> batch : sub.buffered) {
+                    deliver(sub, batch, state.backendId);
+                }
+                sub.buffered.clear();
+                sub.catchingUp = false;
+            } finally {
+                state.lock.unlock();
+            }
+            if (!live) {
+                sink.ended();
+            }
+        }
+    }
+
+    /**
+     * The registration step of a pull; true once it is registered and {@code pull.upTo} is set.
+     *
+     * <p>Another instance may have appended since this instance last published: publish up to the STORED head to the
+     * pulls already live BEFORE this one joins, then register and take {@code upTo} in the same lock hold, so that
+     * what the pull catches up to is never also in its buffer (no duplicate) and nothing published after
+     * {@code upTo} can miss it (no gap). Overridden only by test variants that re-introduce the bugs this order fixes.
+     */
+    boolean register(Pull pull) {
+        StoreState st = pull.state;
         st.lock.lock();
         try {
-            sub.deliveredUpTo = Math.max(sub.deliveredUpTo, from);
-            for (List<Event> batch : sub.buffered) {
-                deliver(sub, batch, st.backendId);
+            publishLocked(pull.storeId, st, store.meta(pull.storeId).head(), null, "subscribe");
+            if (pull.live) {
+                addLive(st, pull.sub);
             }
-            sub.buffered.clear();
-            sub.catchingUp = false;
+            pull.upTo = st.publishedHead;
         } finally {
             st.lock.unlock();
         }
-        if (!live) {
-            sink.ended();
+        return true;
+    }
+
+    /** Makes {@code sub} a live pull of {@code st}; the caller holds the store's lock. */
+    void addLive(StoreState st, Subscription sub) {
+        if (st.live.size() >= maxSubscribersPerStore) {
+            throw new TooManySubscribers(sub.storeId, maxSubscribersPerStore);
         }
-        return sub;
+        st.live.add(sub);
+        counters.liveSubscribers(1);
     }
 }
