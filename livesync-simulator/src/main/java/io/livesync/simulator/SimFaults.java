@@ -11,17 +11,21 @@ import java.util.Map;
  * {@code partition} (a client is cut off and heals later; half of the partitions are silent: the socket stays open and
  * messages vanish, so only the transport's ping timeout notices), and per leader transaction {@code diskFailure} (the
  * transaction fails: the leader stops and the process restarts from its durable state), and per event {@code refusal}
- * (the server's validator refuses it, the same event every time: a stable fraction of the events).
+ * (the server's validator refuses it, the same event every time: a stable fraction of the events). With two server
+ * instances over one store: {@code announceDelay} per announcement of one instance's append to the other (a slow
+ * one), and per simulated second {@code listenOutage} (an instance's LISTEN connection is down for a while: the
+ * announcements it misses are lost, and it resyncs when it is back).
  */
 public record SimFaults(double lostAck, double drop, double duplicate, double delay, double serverRestart, double crash,
-        double partition, double diskFailure, double refusal) {
+        double partition, double diskFailure, double refusal, double announceDelay, double listenOutage) {
 
-    public static final SimFaults DEFAULT = new SimFaults(0.05, 0.01, 0.03, 0.1, 0.02, 0.02, 0.03, 0.002, 0.02);
-    public static final SimFaults NONE = new SimFaults(0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final SimFaults DEFAULT = new SimFaults(0.05, 0.01, 0.03, 0.1, 0.02, 0.02, 0.03, 0.002, 0.02, 0.2,
+            0.05);
+    public static final SimFaults NONE = new SimFaults(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public SimFaults {
         for (double rate : new double[] {lostAck, drop, duplicate, delay, serverRestart, crash, partition,
-            diskFailure, refusal}) {
+            diskFailure, refusal, announceDelay, listenOutage}) {
             if (rate < 0 || rate > 1) {
                 throw new IllegalArgumentException("fault rates must be in [0, 1], got " + rate);
             }
@@ -39,6 +43,8 @@ public record SimFaults(double lostAck, double drop, double duplicate, double de
         m.put("partition", partition);
         m.put("disk-failure", diskFailure);
         m.put("refusal", refusal);
+        m.put("announce-delay", announceDelay);
+        m.put("listen-outage", listenOutage);
         return m;
     }
 
@@ -63,16 +69,18 @@ public record SimFaults(double lostAck, double drop, double duplicate, double de
                 throw new IllegalArgumentException("bad rate in \"" + part + "\"");
             }
         }
-        return new SimFaults(m.get("lost-ack"), m.get("drop"), m.get("duplicate"), m.get("delay"),
-                m.get("server-restart"), m.get("crash"), m.get("partition"), m.get("disk-failure"),
-                m.get("refusal"));
+        return fromMap(m);
     }
 
     public SimFaults with(String name, double rate) {
         Map<String, Double> m = asMap();
         m.put(name, rate);
+        return fromMap(m);
+    }
+
+    private static SimFaults fromMap(Map<String, Double> m) {
         return new SimFaults(m.get("lost-ack"), m.get("drop"), m.get("duplicate"), m.get("delay"),
                 m.get("server-restart"), m.get("crash"), m.get("partition"), m.get("disk-failure"),
-                m.get("refusal"));
+                m.get("refusal"), m.get("announce-delay"), m.get("listen-outage"));
     }
 }

@@ -24,6 +24,14 @@ import io.livesync.core.leader.PushLoop;
 import io.livesync.core.leader.PushResumePolicy;
 import io.livesync.core.backend.SyncError;
 import io.livesync.core.session.SessionLogic;
+import io.livesync.core.wire.WireErrors;
+import io.livesync.core.wire.WireFrames;
+import io.livesync.hub.InMemoryEventStore;
+import io.livesync.hub.PushValidator;
+import io.livesync.hub.StoreHub;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
@@ -39,9 +47,12 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
- * A deterministic simulation of N clients and the sync server: the REAL {@link LeaderLogic} and {@link SessionLogic}
- * of livesync-core, a simulated server applying the REAL {@link Arbitration}, virtual time, and ONE seeded random
- * source deciding every choice (which event runs next is fixed by virtual time and a sequence number; delays, faults
+ * A deterministic simulation of N clients and the sync server, running the code that ships: each client is the REAL
+ * {@link LeaderLogic} under the shipped effect interpreter ({@link LeaderShell}), the REAL {@link SessionLogic} and the
+ * REAL transport state machine ({@link ConnectionLifecycle}); the server is one or two instances of the REAL
+ * {@link StoreHub} over one {@link InMemoryEventStore} (as several server instances over one PostgreSQL database,
+ * with one instance's appends announced to the other late, in order, or lost while its LISTEN is down), with the
+ * real push validator path. Virtual time, and ONE seeded random source deciding every choice (which event runs next is fixed by virtual time and a sequence number; delays, faults
  * and the workload come from the random source). Same seed, same trace, byte for byte.
  *
  * <p>Network model: a client's connection carries messages in order in each direction (delivery times never decrease
@@ -82,7 +93,25 @@ public final class Simulation {
     /** What a run exercised. */
     public record Coverage(long pushErrorThenAdvanceOnly, long rebases, long lostAcks, long serverRestarts,
             long crashes, long partitions, long drops, long duplicates, long commits, long serverEvents,
-            long silentPartitions, long pingTimeouts, long staleFrames, long diskFailures, long refusals) {}
+            long silentPartitions, long pingTimeouts, long staleFrames, long diskFailures, long refusals,
+            long twoInstanceRuns, long delayedAnnouncements, long lostAnnouncements, long listenOutages,
+            long pushesDuringCatchUp) {
+
+        /** Nothing exercised. */
+        public static final Coverage NONE = new Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+        /** The sum of two coverages (a sweep's total). */
+        public Coverage plus(Coverage o) {
+            return new Coverage(pushErrorThenAdvanceOnly + o.pushErrorThenAdvanceOnly, rebases + o.rebases,
+                    lostAcks + o.lostAcks, serverRestarts + o.serverRestarts, crashes + o.crashes,
+                    partitions + o.partitions, drops + o.drops, duplicates + o.duplicates, commits + o.commits,
+                    serverEvents + o.serverEvents, silentPartitions + o.silentPartitions, pingTimeouts + o.pingTimeouts,
+                    staleFrames + o.staleFrames, diskFailures + o.diskFailures, refusals + o.refusals,
+                    twoInstanceRuns + o.twoInstanceRuns, delayedAnnouncements + o.delayedAnnouncements,
+                    lostAnnouncements + o.lostAnnouncements, listenOutages + o.listenOutages,
+                    pushesDuringCatchUp + o.pushesDuringCatchUp);
+        }
+    }
 
     /** The outcome of a run. */
     public record Result(long seed, Violation violation, Coverage coverage, long steps, long virtualMillis,
@@ -103,7 +132,33 @@ public final class Simulation {
     private final SplittableRandom random;
     private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
     private final List<SimClient> clients = new ArrayList<>();
-    private final SimServer server = new SimServer();
+    static final String STORE = "sim-store";
+    static final String BACKEND_ID = "sim-backend";
+    /** The database the server instances share (durable across server restarts). */
+    private final InMemoryEventStore db = new InMemoryEventStore(() -> BACKEND_ID);
+    private final List<ServerInstance> instances = new ArrayList<>();
+    /** Ids of the events the validator refused (never in the log). */
+    private final Set<String> refusedIds = new HashSet<>();
+    private boolean serverUp = true;
+    /** Pulls of any instance between their registration and their join with the live stream. */
+    private int pullsCatchingUp;
+    /** The wall clock the hubs stamp {@code createdAt} with: virtual time. */
+    private final java.time.Clock wallClock = new java.time.Clock() {
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(1_767_225_600_000L + now);
+        }
+    };
     private final ArrayDeque<String> lastTrace = new ArrayDeque<>();
     private final List<String> fullTrace = new ArrayList<>();
     private final MessageDigest traceDigest;
@@ -114,7 +169,9 @@ public final class Simulation {
     private SimFaults faults;
     private Violation violation;
     private long covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes, covPartitions, covDrops,
-            covDuplicates, covCommits, covSilentPartitions, covPingTimeouts, covStaleFrames, covDiskFailures, covRefusals;
+            covDuplicates, covCommits, covSilentPartitions, covPingTimeouts, covStaleFrames, covDiskFailures, covRefusals,
+            covTwoInstanceRuns, covDelayedAnnouncements, covLostAnnouncements, covListenOutages,
+            covPushesDuringCatchUp;
 
     private record Scheduled(long time, long seq, Runnable action) implements Comparable<Scheduled> {
         @Override
@@ -151,14 +208,26 @@ public final class Simulation {
     private static final class Conn {
         /** The socket's generation in the client's connection lifecycle. */
         final long epoch;
+        /** The server instance the socket reached. */
+        final ServerInstance instance;
+        /** The pulls the server runs for this socket: cancelled when it closes. */
+        final List<StoreHub.Subscription> pulls = new ArrayList<>();
         boolean open = true;
         /** Until then messages on this link vanish without a close (a silent partition). */
         long silentUntil = -1;
         long lastUp;
         long lastDown;
 
-        Conn(long epoch) {
+        Conn(long epoch, ServerInstance instance) {
             this.epoch = epoch;
+            this.instance = instance;
+        }
+
+        /** The socket closed: the server ends its pulls at once. */
+        void close() {
+            open = false;
+            pulls.forEach(StoreHub.Subscription::cancel);
+            pulls.clear();
         }
     }
 
@@ -167,14 +236,20 @@ public final class Simulation {
     /** The bytes of a push frame around its events, as the simulated clients encode it. */
     static final int PUSH_ENVELOPE_BYTES = 200;
 
-    private final class SimServer {
-        final List<Event> log = new ArrayList<>();
-        /** Ids of the events the validator refused (never in the log). */
-        final Set<String> refusedIds = new HashSet<>();
-        final String backendId = "sim-backend";
-        boolean up = true;
-        /** Live pulls: client name -> pull id, in subscription order. */
-        final Map<String, Long> live = new LinkedHashMap<>();
+    /** One server instance: the shipped hub over its own connection to the shared store. */
+    private final class ServerInstance {
+        final String name;
+        final InMemoryEventStore.Instance view;
+        StoreHub hub;
+        /** Bumped at each restart: work of an older hub is abandoned. */
+        long generation;
+        boolean listenDown;
+        long lastAnnouncementAt;
+
+        ServerInstance(String name) {
+            this.name = name;
+            this.view = db.instance((from, storeId, head, backendId) -> announce(this, head, backendId));
+        }
     }
 
     private final class SimSession {
@@ -239,6 +314,16 @@ public final class Simulation {
     // ------------------------------------------------------------------ the run
 
     private Result execute() {
+        int serverInstances = random.nextBoolean() ? 2 : 1;
+        for (int i = 0; i < serverInstances; i++) {
+            ServerInstance inst = new ServerInstance("server-" + (i + 1));
+            instances.add(inst);
+            startHub(inst);
+        }
+        if (serverInstances > 1) {
+            covTwoInstanceRuns++;
+        }
+        trace("setup", "server", serverInstances + " instance(s) over one store");
         int[] batches = {1, 2, 10, 100};
         for (int i = 0; i < config.clients(); i++) {
             PushResumePolicy policy = config.policy() != null ? config.policy()
@@ -286,8 +371,9 @@ public final class Simulation {
             }
         }
         Coverage coverage = new Coverage(covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes,
-                covPartitions, covDrops, covDuplicates, covCommits, server.log.size(), covSilentPartitions,
-                covPingTimeouts, covStaleFrames, covDiskFailures, covRefusals);
+                covPartitions, covDrops, covDuplicates, covCommits, serverHead(), covSilentPartitions,
+                covPingTimeouts, covStaleFrames, covDiskFailures, covRefusals, covTwoInstanceRuns,
+                covDelayedAnnouncements, covLostAnnouncements, covListenOutages, covPushesDuringCatchUp);
         return new Result(config.seed(), violation, coverage, step, now,
                 HexFormat.of().formatHex(traceDigest.digest()), config.trace() ? fullTrace : List.copyOf(lastTrace));
     }
@@ -426,15 +512,15 @@ public final class Simulation {
             if (c.incarnation != incarnation || c.crashed) {
                 return;
             }
-            if (!server.up || now < c.partitionedUntil) {
+            if (!serverUp || now < c.partitionedUntil) {
                 transport(c, new ConnectionLifecycle.Input.SocketFailedToOpen(generation,
-                        server.up ? "partitioned" : "server down"), null);
+                        serverUp ? "partitioned" : "server down"), null);
                 return;
             }
             if (c.conn != null && c.conn.open) {
                 closeLink(c, c.conn.epoch, "superseded");
             }
-            c.conn = new Conn(generation);
+            c.conn = new Conn(generation, instances.get(random.nextInt(instances.size())));
             c.connEpochs++;
             transport(c, new ConnectionLifecycle.Input.SocketOpened(generation), null);
         });
@@ -444,9 +530,8 @@ public final class Simulation {
     private void closeLink(SimClient c, long generation, String why) {
         Conn conn = c.conn;
         if (conn != null && conn.open && conn.epoch == generation) {
-            conn.open = false;
+            conn.close();
             c.conn = null;
-            server.live.remove(c.name);
             trace("net", c.name, "socket " + generation + " " + why + " by the client");
         }
     }
@@ -467,9 +552,8 @@ public final class Simulation {
         if (conn == null || !conn.open) {
             return;
         }
-        conn.open = false;
+        conn.close();
         c.conn = null;
-        server.live.remove(c.name);
         trace("net", c.name, "connection dropped: " + why);
         long incarnation = c.incarnation;
         schedule(1, () -> {
@@ -724,7 +808,14 @@ public final class Simulation {
         List<Event> rollback = p.rollback();
         for (int i = rollback.size() - 1; i >= 0; i--) {
             Event e = rollback.get(i);
-            boolean removed = c.log.removeIf(x -> x.seq().samePosition(e.seq()));
+            int at = c.log.size() - 1; // rolled-back events are pending ones: at the tail of the log
+            while (at >= 0 && !c.log.get(at).seq().samePosition(e.seq())) {
+                at--;
+            }
+            boolean removed = at >= 0;
+            if (removed) {
+                c.log.remove(at);
+            }
             if (!removed) {
                 violate("rollback-target", c.name + " rolls back " + e.seq() + " which is not in its log");
                 return;
@@ -765,7 +856,7 @@ public final class Simulation {
         long at = Math.max(now + networkDelay(c), conn.lastUp);
         conn.lastUp = at;
         scheduleAt(at, () -> {
-            if (conn.open && server.up && now >= conn.silentUntil) {
+            if (conn.open && serverUp && now >= conn.silentUntil) {
                 onServer.run();
             }
         });
@@ -821,37 +912,14 @@ public final class Simulation {
                     + " bytes; the server accepts " + SERVER_LIMITS.maxFrameBytes() + " bytes per push");
             return;
         }
-        if (backendId != null && !backendId.equals(server.backendId)) {
-            SyncError e = new SyncError.BackendIdMismatch(server.backendId, backendId);
-            toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushFailed(attemptId, e)));
-            return;
-        }
-        switch (Arbitration.check(server.log.size(), batch)) {
-            case Arbitration.Verdict.Accept accept -> {
-                for (Event e : batch) {
-                    if (validatorRefuses(e)) { // nothing of the batch is stored
-                        String id = e.args().path("id").asText();
-                        server.refusedIds.add(id);
-                        covRefusals++;
-                        trace("server", c.name, "validator refused " + id + " at " + e.seq() + " (attempt " + attemptId
-                                + ")");
-                        SyncError refusal = new SyncError.EventRefused(e.seq().global(), "refused by the validator");
-                        toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushFailed(attemptId, refusal)));
-                        return;
-                    }
-                }
-                EventMeta meta = new EventMeta(JsonNodeFactory.instance.objectNode().put("t", now));
-                List<Event> stored = batch.stream().map(e -> e.withMeta(meta)).toList();
-                server.log.addAll(stored);
-                for (int i = 0; i < server.log.size(); i++) {
-                    if (server.log.get(i).seq().global() != i + 1) {
-                        violate("server-log-gap-free", "server log position " + (i + 1) + " holds " + server.log.get(i).seq());
-                        return;
-                    }
-                }
+        ServerInstance inst = conn.instance;
+        switch (inst.hub.push(STORE, batch, backendId, c.name, null)) {
+            case StoreHub.PushResult.Accepted accepted -> {
                 trace("server", c.name, "accepted attempt " + attemptId + " " + batch.getFirst().seq() + ".."
-                        + batch.getLast().seq() + " head=e" + server.log.size());
-                publish(stored);
+                        + batch.getLast().seq() + " head=e" + accepted.newHead() + " via " + inst.name);
+                if (pullsCatchingUp > 0) {
+                    covPushesDuringCatchUp++;
+                }
                 if (!quiet && random.nextDouble() < faults.lostAck()) {
                     covLostAcks++;
                     trace("fault", c.name, "lost ack of attempt " + attemptId + " (stored and published)");
@@ -860,20 +928,37 @@ public final class Simulation {
                 }
                 toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushAccepted(attemptId)));
             }
-            case Arbitration.Verdict.ServerAhead ahead -> {
-                SyncError e = new SyncError.ServerAhead(ahead.head(), ahead.providedParent());
+            case StoreHub.PushResult.Rejected rejected -> {
+                if (rejected.reason().equals("invalid-batch")) {
+                    violate("client-sent-invalid-batch", c.name + " pushed an invalid batch: " + rejected.error());
+                    return;
+                }
+                SyncError e = WireErrors.toSyncError(rejected.error());
                 toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushFailed(attemptId, e)));
             }
-            case Arbitration.Verdict.Invalid invalid -> {
-                violate("client-sent-invalid-batch", c.name + " pushed an invalid batch: " + invalid.problem());
+        }
+    }
+
+    /** The server's push validator: refuses the events the validator fault picked (before anything is stored). */
+    private PushValidator.Verdict validate(PushValidator.Push push) {
+        List<Event> batch = push.batch();
+        for (int i = 0; i < batch.size(); i++) {
+            Event e = batch.get(i);
+            if (validatorRefuses(e)) {
+                String id = e.args().path("id").asText();
+                refusedIds.add(id);
+                covRefusals++;
+                trace("server", push.pusher().subject(), "validator refused " + id + " at " + e.seq());
+                return PushValidator.Verdict.refuse(i, "refused by the validator");
             }
         }
+        return PushValidator.Verdict.accept();
     }
 
     /** The validator fault: a stable fraction of events (by id and seed) is refused, the same event every time. */
     private boolean validatorRefuses(Event e) {
         String id = e.args().path("id").asText();
-        if (server.refusedIds.contains(id)) {
+        if (refusedIds.contains(id)) {
             return true;
         }
         long h = config.seed() * 0x9E3779B97F4A7C15L + id.hashCode();
@@ -884,16 +969,101 @@ public final class Simulation {
         return Math.floorMod(h, 1_000_000) < (long) (config.faults().refusal() * 1_000_000);
     }
 
-    private void publish(List<Event> batch) {
-        for (Map.Entry<String, Long> sub : server.live.entrySet()) {
-            SimClient target = client(sub.getKey());
-            if (target.conn != null && target.conn.open) {
-                long pullId = sub.getValue();
-                Conn conn = target.conn;
-                toClient(target, conn, () -> feedLeader(target,
-                        new LeaderInput.PullPage(pullId, batch, PageInfo.NO_MORE, server.backendId)));
-            }
+    /** A fresh hub on {@code inst} (at the start, and when the server restarts: everything but the store is lost). */
+    private void startHub(ServerInstance inst) {
+        inst.generation++;
+        inst.hub = components.hub().create(StoreHub.builder(inst.view).wallClock(wallClock).validator(this::validate)
+                .pageSize(100).log((level, event, keyValues) -> hubLog(inst, level, event, keyValues)));
+    }
+
+    /** The hub's log: WARN lines go into the trace; an ERROR line is a bug the hub detected in itself. */
+    private void hubLog(ServerInstance inst, String level, String event, Object... keyValues) {
+        if (level.equals("ERROR")) {
+            violate("hub-logged-no-error", inst.name + " logged ERROR " + event + " " + java.util.Arrays.toString(
+                    keyValues));
+        } else if (level.equals("WARN")) {
+            trace("hub", inst.name, event + " " + java.util.Arrays.toString(keyValues));
         }
+    }
+
+    /**
+     * An append through {@code from}: announced to every other instance in append order, after a delay, or lost while
+     * that instance's LISTEN connection is down (it resyncs when it comes back).
+     */
+    private void announce(ServerInstance from, long head, String backendId) {
+        for (ServerInstance to : instances) {
+            if (to == from) {
+                continue;
+            }
+            if (to.listenDown) {
+                covLostAnnouncements++;
+                trace("server", to.name, "announcement of e" + head + " lost (LISTEN down)");
+                continue;
+            }
+            long delay = 1 + random.nextInt(3);
+            if (!quiet && random.nextDouble() < faults.announceDelay()) {
+                covDelayedAnnouncements++;
+                delay += 20 + random.nextInt(300);
+            }
+            long at = Math.max(now + delay, to.lastAnnouncementAt);
+            to.lastAnnouncementAt = at;
+            scheduleAt(at, () -> {
+                if (!to.listenDown) {
+                    to.view.announce(STORE, head, backendId);
+                }
+            });
+        }
+    }
+
+    /** The instance's LISTEN connection is back: what it missed is made up by the hub's resync. */
+    private void endListenOutage(ServerInstance inst) {
+        if (inst.listenDown) {
+            inst.listenDown = false;
+            trace("fault", inst.name, "LISTEN back: resync");
+            inst.view.resync();
+        }
+    }
+
+    /**
+     * A page the hub gives a pull, on its way to the client. The checker's view of every pull on every instance: it
+     * is given each event after its cursor exactly once, in order (no gap, no duplicate), whatever interleaved.
+     */
+    private StoreHub.Sink sink(SimClient c, Conn conn, long pullId, long cursor) {
+        long[] last = {cursor};
+        return new StoreHub.Sink() {
+            @Override
+            public void page(WireFrames.PullResponse response) {
+                for (Event e : response.batch()) {
+                    if (e.seq().global() != last[0] + 1) {
+                        violate("pull-exact", c.name + "'s pull " + pullId + " on " + conn.instance.name
+                                + " was given e" + e.seq().global() + " after e" + last[0] + " (cursor " + cursor + ")");
+                        return;
+                    }
+                    last[0] = e.seq().global();
+                }
+                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PullPage(pullId, response.batch(),
+                        response.pageInfo(), response.backendId())));
+            }
+
+            @Override
+            public boolean cancelled() {
+                return !conn.open;
+            }
+
+            @Override
+            public void shed(String reason) {
+                drop(c, "shed by the server: " + reason);
+            }
+
+            @Override
+            public void failed(WireFrames.WireError error) {
+                SyncError e = WireErrors.toSyncError(error);
+                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PullFailed(pullId, e)));
+            }
+
+            @Override
+            public void ended() {}
+        };
     }
 
     private void sendPull(SimClient c, LeaderEffect.StartPull pull) {
@@ -908,29 +1078,26 @@ public final class Simulation {
         }
         Conn conn = c.conn;
         toServer(c, () -> {
-            if (pull.cursor() > 0 && pull.backendId() != null && !pull.backendId().equals(server.backendId)) {
-                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PullFailed(pull.pullId(),
-                        new SyncError.BackendIdMismatch(server.backendId, pull.backendId()))));
-                return;
-            }
-            // catch-up and live registration in one step: nothing can be published in between
-            List<Event> tail = List.copyOf(server.log.subList((int) Math.min(pull.cursor(), server.log.size()),
-                    server.log.size()));
-            if (tail.isEmpty()) {
-                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PullPage(pull.pullId(), List.of(),
-                        PageInfo.NO_MORE, server.backendId)));
-            }
-            for (int from = 0; from < tail.size(); from += 100) {
-                int to = Math.min(tail.size(), from + 100);
-                List<Event> page = tail.subList(from, to);
-                PageInfo info = to == tail.size() ? PageInfo.NO_MORE : new PageInfo.MoreKnown(tail.size() - to);
-                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PullPage(pull.pullId(), page, info,
-                        server.backendId)));
-            }
-            if (pull.live()) {
-                server.live.put(c.name, pull.pullId());
-            }
+            ServerInstance inst = conn.instance;
+            StoreHub.Pull running = inst.hub.startPull(STORE, pull.cursor(), pull.backendId(), pull.live(),
+                    sink(c, conn, pull.pullId(), pull.cursor()), conn);
+            conn.pulls.add(running.subscription());
+            pullsCatchingUp++;
+            stepPull(inst, inst.generation, conn, running);
         });
+    }
+
+    /**
+     * One step of a pull on the hub (registration, a catch-up page, the join): each step is its own event, so pushes,
+     * announcements and other pulls interleave with a catch-up as other threads do on the real server.
+     */
+    private void stepPull(ServerInstance inst, long generation, Conn conn, StoreHub.Pull running) {
+        boolean more = inst.generation == generation && conn.open && violation == null && running.step();
+        if (more) {
+            schedule(random.nextInt(3), () -> stepPull(inst, generation, conn, running));
+        } else {
+            pullsCatchingUp--;
+        }
     }
 
     private SimClient client(String name) {
@@ -949,17 +1116,29 @@ public final class Simulation {
         if (quiet) {
             return;
         }
-        if (random.nextDouble() < faults.serverRestart() && server.up) {
+        if (random.nextDouble() < faults.serverRestart() && serverUp) {
             covRestarts++;
-            trace("fault", "server", "RESTART (log kept: " + server.log.size() + " events)");
-            server.up = false;
+            trace("fault", "server", "RESTART (store kept: " + serverHead() + " events)");
+            serverUp = false;
             for (SimClient c : clients) {
                 drop(c, "server restarting");
             }
+            for (ServerInstance inst : instances) {
+                startHub(inst); // the hubs' state is lost; the store is durable
+            }
             schedule(500 + random.nextInt(1500), () -> {
-                server.up = true;
+                serverUp = true;
                 trace("fault", "server", "back up"); // clients reconnect on their own transport's backoff
             });
+        }
+        if (instances.size() > 1 && random.nextDouble() < faults.listenOutage()) {
+            ServerInstance inst = instances.get(random.nextInt(instances.size()));
+            if (!inst.listenDown) {
+                covListenOutages++;
+                inst.listenDown = true;
+                trace("fault", inst.name, "LISTEN DOWN: announcements of the other instance are lost");
+                schedule(300 + random.nextInt(3000), () -> endListenOutage(inst));
+            }
         }
         if (random.nextDouble() < faults.crash()) {
             crash(clients.get(random.nextInt(clients.size())));
@@ -985,7 +1164,8 @@ public final class Simulation {
         quiet = true;
         faults = SimFaults.NONE;
         trace("phase", "sim", "QUIET: faults off, network healed, no new commits");
-        server.up = true;
+        serverUp = true;
+        instances.forEach(this::endListenOutage);
         for (SimClient c : clients) {
             c.partitionedUntil = -1;
             if (c.conn != null) {
@@ -1015,19 +1195,32 @@ public final class Simulation {
 
     /** The client's log up to the backend head (synced events) equals the server log's prefix. */
     private void checkConfirmedPrefix(SimClient c, long from, long to) {
-        if (to > server.log.size()) {
+        long head = serverHead();
+        if (to > head) {
             violate("confirmed-prefix", c.name + " believes the backend head is e" + to + " but the server has "
-                    + server.log.size() + " events");
+                    + head + " events");
             return;
         }
+        if (to <= from) {
+            return;
+        }
+        List<Event> stored = db.read(STORE, from, to, (int) (to - from));
         for (Event e : c.log) {
             long g = e.seq().global();
-            if (e.seq().client() == 0 && g > from && g <= to && !same(e, server.log.get((int) g - 1))) {
+            if (e.seq().client() == 0 && g > from && g <= to && !same(e, stored.get((int) (g - from - 1)))) {
                 violate("confirmed-prefix", c.name + " has " + e + " at e" + g + " but the server has "
-                        + server.log.get((int) g - 1));
+                        + stored.get((int) (g - from - 1)));
                 return;
             }
         }
+    }
+
+    private long serverHead() {
+        return db.meta(STORE).head();
+    }
+
+    private List<Event> serverLog() {
+        return db.read(STORE, 0, Long.MAX_VALUE, Integer.MAX_VALUE);
     }
 
     private static boolean same(Event a, Event b) {
@@ -1040,7 +1233,7 @@ public final class Simulation {
             // client-only events never go upstream: they may stay in the leader's pending until a later upstream
             // event passes them (LiveStore's UA12 rule), so convergence is about synced events
             if (c.crashed || c.state.pendingSynced(c.logic::isClientOnly) > 0
-                    || c.state.sync().upstreamHead().global() != server.log.size()) {
+                    || c.state.sync().upstreamHead().global() != serverHead()) {
                 return false;
             }
             for (SimSession s : c.sessions) {
@@ -1053,9 +1246,10 @@ public final class Simulation {
     }
 
     private void checkFinal() {
+        List<Event> serverLog = serverLog();
         Set<String> seen = new HashSet<>();
         Map<String, List<String>> orderByClient = new TreeMap<>();
-        for (Event e : server.log) {
+        for (Event e : serverLog) {
             String id = e.args().path("id").asText();
             if (!seen.add(id)) {
                 violate("no-duplicate", "event " + id + " is in the server log twice");
@@ -1064,12 +1258,12 @@ public final class Simulation {
             orderByClient.computeIfAbsent(e.sessionId(), k -> new ArrayList<>()).add(id);
         }
         for (String id : seen) {
-            if (server.refusedIds.contains(id)) {
+            if (refusedIds.contains(id)) {
                 violate("refused-never-stored", "the validator refused " + id + " but it is in the server log");
                 return;
             }
         }
-        for (String id : server.refusedIds) {
+        for (String id : refusedIds) {
             if (clients.stream().noneMatch(c -> c.refusedReported.contains(id))) {
                 violate("refusal-reported", "the validator refused " + id + " but no client told its app");
                 return;
@@ -1077,7 +1271,7 @@ public final class Simulation {
         }
         for (SimClient c : clients) {
             for (Event e : c.log) {
-                if (server.refusedIds.contains(e.args().path("id").asText())) {
+                if (refusedIds.contains(e.args().path("id").asText())) {
                     violate("refused-rolled-back", c.name + " still holds refused event " + e + " in its log");
                     return;
                 }
@@ -1085,7 +1279,7 @@ public final class Simulation {
         }
         for (SimClient c : clients) {
             for (String id : c.completed) {
-                if (server.refusedIds.contains(id)) {
+                if (refusedIds.contains(id)) {
                     continue; // committed, then refused by the server: reported, never stored
                 }
                 if (!seen.contains(id)) {
@@ -1109,15 +1303,15 @@ public final class Simulation {
         }
         for (SimClient c : clients) {
             List<Event> synced = c.log.stream().filter(e -> e.seq().client() == 0).toList();
-            if (synced.size() != server.log.size()) {
+            if (synced.size() != serverLog.size()) {
                 violate("identical-logs", c.name + " has " + synced.size() + " synced events, the server "
-                        + server.log.size());
+                        + serverLog.size());
                 return;
             }
             for (int i = 0; i < synced.size(); i++) {
-                if (!same(synced.get(i), server.log.get(i))) {
+                if (!same(synced.get(i), serverLog.get(i))) {
                     violate("identical-logs", c.name + " differs from the server at e" + (i + 1) + ": " + synced.get(i)
-                            + " vs " + server.log.get(i));
+                            + " vs " + serverLog.get(i));
                     return;
                 }
             }
@@ -1125,7 +1319,7 @@ public final class Simulation {
     }
 
     private String describeClients() {
-        StringBuilder sb = new StringBuilder("server head e" + server.log.size());
+        StringBuilder sb = new StringBuilder("server head e" + serverHead());
         for (SimClient c : clients) {
             sb.append("; ").append(c.name).append(c.crashed ? " CRASHED" : "").append(" policy=")
                     .append(c.logic.config().pushResumePolicy().cliName()).append(" pending=")

@@ -46,20 +46,14 @@ public final class SimulationRunner {
         long start = System.nanoTime();
         List<Simulation.Result> failures = new ArrayList<>();
         long totalSteps = 0;
-        long[] cov = new long[15];
+        Simulation.Coverage total = Simulation.Coverage.NONE;
         int done = 0;
         for (int i = 0; i < count; i++) {
             Simulation.Result r = Simulation.run(new Simulation.Config(first + i, clients, steps, policy, faults, false,
                     commits), components);
             done++;
             totalSteps += r.steps();
-            Simulation.Coverage c = r.coverage();
-            long[] add = {c.pushErrorThenAdvanceOnly(), c.rebases(), c.lostAcks(), c.serverRestarts(), c.crashes(),
-                c.partitions(), c.drops(), c.duplicates(), c.commits(), c.serverEvents(), c.silentPartitions(),
-                c.pingTimeouts(), c.staleFrames(), c.diskFailures(), c.refusals()};
-            for (int k = 0; k < cov.length; k++) {
-                cov[k] += add[k];
-            }
+            total = total.plus(r.coverage());
             if (!r.passed()) {
                 failures.add(r);
                 out.println();
@@ -80,8 +74,6 @@ public final class SimulationRunner {
             out.println();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        Simulation.Coverage total = new Simulation.Coverage(cov[0], cov[1], cov[2], cov[3], cov[4], cov[5], cov[6],
-                cov[7], cov[8], cov[9], cov[10], cov[11], cov[12], cov[13], cov[14]);
         return new Summary(done, failures, totalSteps, seconds, total);
     }
 
@@ -93,10 +85,12 @@ public final class SimulationRunner {
         out.printf("coverage: push errors followed by an advance-only upstream change %d, rebases %d, lost acks %d, "
                 + "server restarts %d, client crashes %d, partitions %d, dropped connections %d, duplicate pushes %d, "
                 + "commits %d, events accepted %d, silent partitions %d, ping timeouts %d, stale frames dropped %d, "
-                + "disk failures %d, validator refusals %d%n", c.pushErrorThenAdvanceOnly(), c.rebases(), c.lostAcks(),
-                c.serverRestarts(), c.crashes(), c.partitions(), c.drops(), c.duplicates(), c.commits(),
-                c.serverEvents(), c.silentPartitions(), c.pingTimeouts(), c.staleFrames(), c.diskFailures(),
-                c.refusals());
+                + "disk failures %d, validator refusals %d, runs on two server instances %d, delayed announcements %d, "
+                + "lost announcements %d, LISTEN outages %d, pushes accepted while a pull was catching up %d%n",
+                c.pushErrorThenAdvanceOnly(), c.rebases(), c.lostAcks(), c.serverRestarts(), c.crashes(), c.partitions(),
+                c.drops(), c.duplicates(), c.commits(), c.serverEvents(), c.silentPartitions(), c.pingTimeouts(),
+                c.staleFrames(), c.diskFailures(), c.refusals(), c.twoInstanceRuns(), c.delayedAnnouncements(),
+                c.lostAnnouncements(), c.listenOutages(), c.pushesDuringCatchUp());
         if (!s.failures().isEmpty()) {
             out.println("failing seeds: " + s.failures().stream().map(r -> Long.toString(r.seed())).toList()
                     + "  (re-run one with --seed S --trace, reduce it with --seed S --shrink)");

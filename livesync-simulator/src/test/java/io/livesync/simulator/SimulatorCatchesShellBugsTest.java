@@ -12,6 +12,7 @@ import io.livesync.core.transport.ConnectionLifecycle;
 import io.livesync.core.transport.ConnectionLifecycle.Effect;
 import io.livesync.core.transport.ConnectionLifecycle.Input;
 import io.livesync.core.transport.ConnectionLifecycle.Phase;
+import io.livesync.hub.BuggyHubs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +55,27 @@ class SimulatorCatchesShellBugsTest {
         };
         Simulation.Result found = firstFailure("stale frames as current", SimComponents.SHIPPED.withTransport(legacy));
         assertThat(found.violation().invariant()).isIn("transport-announcements-alternate", "liveness");
+    }
+
+    /**
+     * (d) A hub whose new pull registers before the instance caught up to the stored head (the duplicate delivery of
+     * the server-bugs issue): with two instances and late announcements, publication hands the new pull events its
+     * catch-up already gave it. The hub's last-resort guard drops them and logs ERROR, which the checker treats as a
+     * violation; without the guard the pull-exact check would see the duplicate.
+     */
+    @Test
+    void aPullRegisteredBeforeItsInstanceCaughtUpToTheStoredHeadIsFound() {
+        Simulation.Result found = firstFailure("register before catching up to the stored head",
+                SimComponents.SHIPPED.withHub(BuggyHubs::registersBeforeCatchingUpToTheStoredHead));
+        assertThat(found.violation().invariant()).isIn("hub-logged-no-error", "pull-exact");
+    }
+
+    /** (e) A catch-up that registers its live subscription after reading the head: a batch in between is a gap. */
+    @Test
+    void aCatchUpThatRegistersAfterReadingTheHeadIsFound() {
+        Simulation.Result found = firstFailure("register after reading the head",
+                SimComponents.SHIPPED.withHub(BuggyHubs::registersAfterReadingTheHead));
+        assertThat(found.violation().invariant()).isIn("pull-exact", "liveness");
     }
 
     /** (b) Batches bounded by count only, against a server with a frame limit. */
