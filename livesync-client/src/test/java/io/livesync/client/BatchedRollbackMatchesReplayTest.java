@@ -41,6 +41,8 @@ class BatchedRollbackMatchesReplayTest {
             }
             b.store().commit(List.of(TodoSchema.deleted("s0"), TodoSchema.completed("s9"),
                     TodoSchema.created("b1", "theirs")));
+            // b's events must be upstream before a comes back, or a may win the race and b rebases instead
+            f.awaitConverged(13, b);
             a.backend().connect();
             f.awaitConverged(10 + 3 + 6 * 4, a, b);
 

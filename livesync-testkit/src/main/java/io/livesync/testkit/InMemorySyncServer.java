@@ -1,39 +1,53 @@
 package io.livesync.testkit;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.livesync.core.Event;
-import io.livesync.core.EventMeta;
 import io.livesync.core.EventSeq;
-import io.livesync.core.PageInfo;
 import io.livesync.core.backend.Arbitration;
 import io.livesync.core.backend.SyncBackend;
 import io.livesync.core.backend.SyncError;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.livesync.core.wire.WireErrors;
+import io.livesync.core.wire.WireFrames;
+import io.livesync.hub.InMemoryEventStore;
+import io.livesync.hub.PushValidator;
+import io.livesync.hub.StoreHub;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * An in-memory sync server for tests: per store, an ordered log, a head and a backend id, with the real
- * {@link Arbitration}. Validate, append, advance the head and publish to every live pull (the pusher's included) are
- * one step under the store's lock; catch-up and live registration are atomic, so pulls see no gap and no duplicate.
+ * An in-memory sync server for tests: the real server's {@link StoreHub} (push arbitration, publication, pulls whose
+ * catch-up and live phases join with no gap and no duplicate) over an {@link InMemoryEventStore}, with a fault
+ * decorator for the failures a test injects through {@link InMemorySyncBackend}.
  *
- * <p>Live-pull callbacks run under the store lock; {@link SyncBackend.PullListener}s must not block (the leader only
- * enqueues). Clients are created with {@link #client(String)}.
+ * <p>Live-pull callbacks may run under the hub's store lock; {@link SyncBackend.PullListener}s must not block (the
+ * leader only enqueues). Clients are created with {@link #client(String)}.
  */
 public final class InMemorySyncServer {
 
-    private final Map<String, StoreLog> stores = new HashMap<>();
-    private final ReentrantLock storesLock = new ReentrantLock();
+    private final InMemoryEventStore store = new InMemoryEventStore();
     private final AtomicLong foreignCounter = new AtomicLong();
-    private volatile int pageSize = 100;
-
-    /** Catch-up page size (default 100, like LiveStore's server). */
+    /** Serializes the fault decorator's check with the push it decides about, per store. */
+    private final Map<String, ReentrantLock> pushLocks = new ConcurrentHashMap<>();
+    private volatile StoreHub hub = hub(100);
     private volatile java.util.function.Function<Event, java.util.Optional<String>> validator =
             e -> java.util.Optional.empty();
+
+    private StoreHub hub(int pageSize) {
+        return StoreHub.builder(store).pageSize(pageSize).validator(push -> {
+            List<Event> batch = push.batch();
+            for (int i = 0; i < batch.size(); i++) {
+                java.util.Optional<String> refusal = validator.apply(batch.get(i));
+                if (refusal.isPresent()) {
+                    return PushValidator.Verdict.refuse(i, refusal.get());
+                }
+            }
+            return PushValidator.Verdict.accept();
+        }).build();
+    }
 
     /**
      * A push validator, like the real server's: a batch with an event it refuses (a reason) is refused as a whole
@@ -44,11 +58,12 @@ public final class InMemorySyncServer {
         return this;
     }
 
+    /** Sets the catch-up page size; call before any client connects (it starts a fresh hub over the same events). */
     public InMemorySyncServer pageSize(int size) {
         if (size < 1) {
             throw new IllegalArgumentException("pageSize must be >= 1, got " + size);
         }
-        this.pageSize = size;
+        this.hub = hub(size);
         return this;
     }
 
@@ -59,64 +74,47 @@ public final class InMemorySyncServer {
 
     /** The accepted events of a store, in order. */
     public List<Event> log(String storeId) {
-        StoreLog store = store(storeId);
-        store.lock.lock();
-        try {
-            return List.copyOf(store.events);
-        } finally {
-            store.lock.unlock();
-        }
+        return store.read(storeId, 0, Long.MAX_VALUE, Integer.MAX_VALUE);
     }
 
     /** The store's head (0 when empty). */
     public long head(String storeId) {
-        return log(storeId).size();
+        return store.meta(storeId).head();
     }
 
     public String backendId(String storeId) {
-        return store(storeId).backendId;
+        return hub.backendId(storeId);
     }
 
     /** Appends {@code count} events of another writer ({@code clientId}) at the head, publishing them live. */
     public List<Event> appendForeign(String storeId, String name, String clientId, int count) {
-        StoreLog store = store(storeId);
-        store.lock.lock();
+        ReentrantLock lock = pushLock(storeId);
+        lock.lock();
         try {
             List<Event> batch = new ArrayList<>();
-            long head = store.events.size();
+            long head = head(storeId);
             for (int i = 0; i < count; i++) {
                 long n = foreignCounter.incrementAndGet();
                 batch.add(Event.of(EventSeq.ofGlobal(head + i + 1), EventSeq.ofGlobal(head + i), name,
                         JsonNodeFactory.instance.objectNode().put("id", clientId + "-" + n).put("text", "foreign " + n),
                         clientId, clientId + "-session"));
             }
-            acceptLocked(store, batch);
+            if (hub.pushTrusted(storeId, batch, null) instanceof StoreHub.PushResult.Rejected r) {
+                throw new IllegalStateException("foreign events refused: " + r.reason());
+            }
             return batch;
         } finally {
-            store.lock.unlock();
+            lock.unlock();
         }
     }
 
-    /** Wipes a store and gives it a new backend id (a server reset, SYNC-SPEC §5.1). */
+    /** Wipes a store and gives it a new backend id (a server reset, SYNC-SPEC §5.1); its live pulls end. */
     public void reset(String storeId) {
-        StoreLog store = store(storeId);
-        store.lock.lock();
-        try {
-            store.events.clear();
-            store.backendId = UUID.randomUUID().toString();
-            store.live.clear();
-        } finally {
-            store.lock.unlock();
-        }
+        hub.reset(storeId);
     }
 
-    StoreLog store(String storeId) {
-        storesLock.lock();
-        try {
-            return stores.computeIfAbsent(storeId, id -> new StoreLog());
-        } finally {
-            storesLock.unlock();
-        }
+    private ReentrantLock pushLock(String storeId) {
+        return pushLocks.computeIfAbsent(storeId, id -> new ReentrantLock());
     }
 
     /** The outcome of a push on the server side. */
@@ -126,118 +124,68 @@ public final class InMemorySyncServer {
         record Failed(SyncError error) implements PushOutcome {}
     }
 
+    /**
+     * A push through the hub. The fault decorator: {@code failureIfValid} is consulted only for a batch the hub would
+     * store (it chains onto the head under the right backend id); a failure it returns fails the push before anything
+     * is stored, as a server that dies mid-push.
+     */
     PushOutcome push(String storeId, List<Event> batch, String backendId,
             java.util.function.Supplier<SyncError> failureIfValid) {
-        StoreLog store = store(storeId);
-        store.lock.lock();
+        ReentrantLock lock = pushLock(storeId);
+        lock.lock();
         try {
-            if (backendId != null && !backendId.equals(store.backendId)) {
-                return new PushOutcome.Failed(new SyncError.BackendIdMismatch(store.backendId, backendId));
-            }
-            return switch (Arbitration.check(store.events.size(), batch)) {
-                case Arbitration.Verdict.Accept accept -> {
-                    for (Event e : batch) {
-                        java.util.Optional<String> refusal = validator.apply(e);
-                        if (refusal.isPresent()) { // a validator refuses the batch: nothing of it is stored
-                            yield new PushOutcome.Failed(new SyncError.EventRefused(e.seq().global(), refusal.get()));
-                        }
-                    }
-                    SyncError injected = failureIfValid.get();
-                    if (injected != null) {
-                        yield new PushOutcome.Failed(injected); // failed before anything was stored
-                    }
-                    acceptLocked(store, batch);
-                    yield new PushOutcome.Accepted();
+            boolean wouldStore = (backendId == null || backendId.equals(hub.backendId(storeId)))
+                    && Arbitration.check(head(storeId), batch) instanceof Arbitration.Verdict.Accept
+                    && batch.stream().allMatch(e -> validator.apply(e).isEmpty());
+            if (wouldStore) {
+                SyncError injected = failureIfValid.get();
+                if (injected != null) {
+                    return new PushOutcome.Failed(injected);
                 }
-                case Arbitration.Verdict.ServerAhead ahead ->
-                        new PushOutcome.Failed(new SyncError.ServerAhead(ahead.head(), ahead.providedParent()));
-                case Arbitration.Verdict.Invalid invalid ->
-                        new PushOutcome.Failed(new SyncError.Refused("invalid-batch", invalid.problem()));
+            }
+            return switch (hub.push(storeId, batch, backendId, "test-client", null)) {
+                case StoreHub.PushResult.Accepted accepted -> new PushOutcome.Accepted();
+                case StoreHub.PushResult.Rejected rejected ->
+                        new PushOutcome.Failed(WireErrors.toSyncError(rejected.error()));
             };
         } finally {
-            store.lock.unlock();
+            lock.unlock();
         }
     }
 
-    private void acceptLocked(StoreLog store, List<Event> batch) {
-        if (batch.isEmpty()) {
-            return;
-        }
-        EventMeta meta = new EventMeta(JsonNodeFactory.instance.objectNode()
-                .put("_tag", "SyncMessage.SyncMetadata").put("createdAt", java.time.Instant.now().toString()));
-        List<Event> stored = new ArrayList<>(batch.size());
-        for (Event e : batch) {
-            stored.add(new Event(EventSeq.ofGlobal(e.seq().global()), EventSeq.ofGlobal(e.parent().global()),
-                    e.name(), e.args(), e.clientId(), e.sessionId(), meta));
-        }
-        store.events.addAll(stored);
-        for (LivePull pull : List.copyOf(store.live)) {
-            for (int from = 0; from < stored.size(); from += pageSize) {
-                pull.listener.page(stored.subList(from, Math.min(stored.size(), from + pageSize)), PageInfo.NO_MORE,
-                        store.backendId);
-            }
-        }
-    }
-
-    /** Registers a pull: catch-up pages, then (if live) every accepted batch; atomic with respect to pushes. */
+    /** Registers a pull: catch-up pages, then (if live) every accepted batch, with no gap and no duplicate. */
     LivePull pull(String storeId, long cursor, String backendId, boolean live, SyncBackend.PullListener listener) {
-        StoreLog store = store(storeId);
-        store.lock.lock();
-        try {
-            if (backendId != null && cursor > 0 && !backendId.equals(store.backendId)) {
-                listener.failed(new SyncError.BackendIdMismatch(store.backendId, backendId));
-                return null;
+        boolean[] failed = {false};
+        StoreHub.Subscription sub = hub.subscribe(storeId, cursor, backendId, live, new StoreHub.Sink() {
+            @Override
+            public void page(WireFrames.PullResponse response) {
+                listener.page(response.batch(), response.pageInfo(), response.backendId());
             }
-            if (cursor > store.events.size()) {
-                listener.failed(new SyncError.Refused("cursor-ahead", "cursor " + cursor
-                        + " is beyond the server head " + store.events.size()));
-                return null;
-            }
-            List<Event> tail = store.events.subList((int) cursor, store.events.size());
-            if (tail.isEmpty()) {
-                listener.page(List.of(), PageInfo.NO_MORE, store.backendId);
-            }
-            for (int from = 0; from < tail.size(); from += pageSize) {
-                int to = Math.min(tail.size(), from + pageSize);
-                PageInfo info = to == tail.size() ? PageInfo.NO_MORE : new PageInfo.MoreKnown(tail.size() - to);
-                listener.page(List.copyOf(tail.subList(from, to)), info, store.backendId);
-            }
-            if (!live) {
-                listener.ended();
-                return null;
-            }
-            LivePull pull = new LivePull(store, listener);
-            store.live.add(pull);
-            return pull;
-        } finally {
-            store.lock.unlock();
-        }
-    }
 
-    static final class StoreLog {
-        final ReentrantLock lock = new ReentrantLock();
-        final List<Event> events = new ArrayList<>();
-        final List<LivePull> live = new ArrayList<>();
-        volatile String backendId = UUID.randomUUID().toString();
+            @Override
+            public void failed(WireFrames.WireError error) {
+                failed[0] = true;
+                listener.failed(WireErrors.toSyncError(error));
+            }
+
+            @Override
+            public void ended() {
+                listener.ended();
+            }
+        });
+        return failed[0] || !live ? null : new LivePull(sub);
     }
 
     /** A registered live pull. */
     static final class LivePull {
-        final StoreLog store;
-        final SyncBackend.PullListener listener;
+        private final StoreHub.Subscription subscription;
 
-        LivePull(StoreLog store, SyncBackend.PullListener listener) {
-            this.store = store;
-            this.listener = listener;
+        LivePull(StoreHub.Subscription subscription) {
+            this.subscription = subscription;
         }
 
         void cancel() {
-            store.lock.lock();
-            try {
-                store.live.remove(this);
-            } finally {
-                store.lock.unlock();
-            }
+            subscription.cancel();
         }
     }
 }
