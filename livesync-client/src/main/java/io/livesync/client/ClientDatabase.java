@@ -1,5 +1,6 @@
 package io.livesync.client;
 
+import io.livesync.core.RebuildDecision;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -14,18 +14,19 @@ import java.util.Map;
  * (the server's validator refuses it, the same event every time: a stable fraction of the events). With two server
  * instances over one store: {@code announceDelay} per announcement of one instance's append to the other (a slow
  * one), and per simulated second {@code listenOutage} (an instance's LISTEN connection is down for a while: the
- * announcements it misses are lost, and it resyncs when it is back).
+ * announcements it misses are lost, and it resyncs when it is back). Per simulated second {@code upgrade}: a client
+ * still on schema v1 restarts with v2 (see {@link SimSchemas}).
  */
 public record SimFaults(double lostAck, double drop, double duplicate, double delay, double serverRestart, double crash,
-        double partition, double diskFailure, double refusal, double announceDelay, double listenOutage) {
+        double partition, double diskFailure, double refusal, double announceDelay, double listenOutage, double upgrade) {
 
     public static final SimFaults DEFAULT = new SimFaults(0.05, 0.01, 0.03, 0.1, 0.02, 0.02, 0.03, 0.002, 0.02, 0.2,
-            0.05);
-    public static final SimFaults NONE = new SimFaults(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            0.05, 0.03);
+    public static final SimFaults NONE = new SimFaults(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public SimFaults {
         for (double rate : new double[] {lostAck, drop, duplicate, delay, serverRestart, crash, partition,
-            diskFailure, refusal, announceDelay, listenOutage}) {
+            diskFailure, refusal, announceDelay, listenOutage, upgrade}) {
             if (rate < 0 || rate > 1) {
                 throw new IllegalArgumentException("fault rates must be in [0, 1], got " + rate);
             }
@@ -45,6 +46,7 @@ public record SimFaults(double lostAck, double drop, double duplicate, double de
         m.put("refusal", refusal);
         m.put("announce-delay", announceDelay);
         m.put("listen-outage", listenOutage);
+        m.put("upgrade", upgrade);
         return m;
     }
 
@@ -81,6 +83,7 @@ public record SimFaults(double lostAck, double drop, double duplicate, double de
     private static SimFaults fromMap(Map<String, Double> m) {
         return new SimFaults(m.get("lost-ack"), m.get("drop"), m.get("duplicate"), m.get("delay"),
                 m.get("server-restart"), m.get("crash"), m.get("partition"), m.get("disk-failure"),
-                m.get("refusal"), m.get("announce-delay"), m.get("listen-outage"));
+                m.get("refusal"), m.get("announce-delay"), m.get("listen-outage"),
+                m.get("upgrade"));
     }
 }

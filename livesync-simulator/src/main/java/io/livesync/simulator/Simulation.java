@@ -95,10 +95,11 @@ public final class Simulation {
             long crashes, long partitions, long drops, long duplicates, long commits, long serverEvents,
             long silentPartitions, long pingTimeouts, long staleFrames, long diskFailures, long refusals,
             long twoInstanceRuns, long delayedAnnouncements, long lostAnnouncements, long listenOutages,
-            long pushesDuringCatchUp) {
+            long pushesDuringCatchUp, long upgrades, long rebuilds) {
 
         /** Nothing exercised. */
-        public static final Coverage NONE = new Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        public static final Coverage NONE = new Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                0);
 
         /** The sum of two coverages (a sweep's total). */
         public Coverage plus(Coverage o) {
@@ -109,7 +110,7 @@ public final class Simulation {
                     staleFrames + o.staleFrames, diskFailures + o.diskFailures, refusals + o.refusals,
                     twoInstanceRuns + o.twoInstanceRuns, delayedAnnouncements + o.delayedAnnouncements,
                     lostAnnouncements + o.lostAnnouncements, listenOutages + o.listenOutages,
-                    pushesDuringCatchUp + o.pushesDuringCatchUp);
+                    pushesDuringCatchUp + o.pushesDuringCatchUp, upgrades + o.upgrades, rebuilds + o.rebuilds);
         }
     }
 
@@ -122,10 +123,6 @@ public final class Simulation {
     }
 
     private static final long QUIET_BUDGET_MILLIS = 600_000;
-    static final Schema SCHEMA = Schema.builder()
-            .event(EventDefinition.synced("v1.TodoCreated", ArgsValidator.stringMembers("id", "text")))
-            .event(EventDefinition.clientOnly("v1.UiFilterSet", ArgsValidator.any()))
-            .build();
 
     private final Config config;
     private final SimComponents components;
@@ -171,7 +168,7 @@ public final class Simulation {
     private long covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes, covPartitions, covDrops,
             covDuplicates, covCommits, covSilentPartitions, covPingTimeouts, covStaleFrames, covDiskFailures, covRefusals,
             covTwoInstanceRuns, covDelayedAnnouncements, covLostAnnouncements, covListenOutages,
-            covPushesDuringCatchUp;
+            covPushesDuringCatchUp, covUpgrades, covRebuilds;
 
     private record Scheduled(long time, long seq, Runnable action) implements Comparable<Scheduled> {
         @Override
@@ -258,6 +255,7 @@ public final class Simulation {
         final Map<Long, List<String>> open = new TreeMap<>();
         long nextCommitId = 1;
         int createdTodos;
+        final List<String> todoIds = new ArrayList<>();
         long lastLocal;
 
         SimSession(SessionLogic logic, EventSeq head) {
@@ -266,9 +264,14 @@ public final class Simulation {
         }
     }
 
+    /** A row change an applied event made, to undo it when the event is rolled back (the client's undo log). */
+    private record Undo(EventSeq seq, String key, String previous) {}
+
     private final class SimClient {
         final String name;
-        final LeaderLogic logic;
+        final PushResumePolicy policy;
+        final int backendPushBatchSize;
+        LeaderLogic logic;
         final int commitBatchSize;
         final int leaderPushBatchSize;
         final long slowMillis;
@@ -276,6 +279,15 @@ public final class Simulation {
         final List<Event> log = new ArrayList<>();
         long backendHead;
         String backendId;
+        /** The app's schema version installed ({@link SimSchemas}). */
+        int version;
+        /** The fingerprint of the schema that built {@code rows} (null before the first open). */
+        String fingerprint;
+        /** The materialized state, its undo log and the names of events kept unmaterialized (deferred). */
+        final Map<String, String> rows = new TreeMap<>();
+        final ArrayDeque<Undo> undo = new ArrayDeque<>();
+        final Set<String> deferred = new java.util.TreeSet<>();
+        boolean upgradeOnRestart;
         // volatile (lost on crash)
         LeaderState state;
         SimComponents.Interpreter shell;
@@ -297,12 +309,20 @@ public final class Simulation {
         final List<String> completed = new ArrayList<>();
 
         SimClient(String name, PushResumePolicy policy, int backendPushBatchSize, int commitBatchSize,
-                int leaderPushBatchSize, long slowMillis) {
+                int leaderPushBatchSize, long slowMillis, int version) {
             this.name = name;
+            this.policy = policy;
+            this.backendPushBatchSize = backendPushBatchSize;
             this.commitBatchSize = commitBatchSize;
             this.leaderPushBatchSize = leaderPushBatchSize;
             this.slowMillis = slowMillis;
-            this.logic = new LeaderLogic(LeaderConfig.builder(SCHEMA).pushResumePolicy(policy)
+            this.version = version;
+            this.logic = leaderLogic();
+        }
+
+        /** The leader of the installed app version. */
+        LeaderLogic leaderLogic() {
+            return new LeaderLogic(LeaderConfig.builder(SimSchemas.schema(version)).pushResumePolicy(policy)
                     .backendPushBatchSize(backendPushBatchSize).backoff(200, 5000).pushTimeoutMillis(4000)
                     .stallAfterMillis(8000).watchdogIntervalMillis(1000)
                     .pushLimits(components.clientsKnowServerLimits()
@@ -329,11 +349,12 @@ public final class Simulation {
             PushResumePolicy policy = config.policy() != null ? config.policy()
                     : random.nextBoolean() ? PushResumePolicy.ON_ADVANCE : PushResumePolicy.SUPERVISED;
             SimClient c = new SimClient("client-" + (char) ('a' + i), policy, new int[] {1, 2, 10, 50}[random.nextInt(4)],
-                    batches[random.nextInt(4)], batches[random.nextInt(4)], random.nextInt(10) == 0 ? 40 : 0);
+                    batches[random.nextInt(4)], batches[random.nextInt(4)], random.nextInt(10) == 0 ? 40 : 0,
+                    random.nextBoolean() ? 1 : 2);
             clients.add(c);
             trace("setup", c.name, "policy=" + policy.cliName() + " backendPush=" + c.logic.config().backendPushBatchSize()
                     + " commitBatch=" + c.commitBatchSize + " leaderPush=" + c.leaderPushBatchSize + " slow="
-                    + c.slowMillis);
+                    + c.slowMillis + " schema=v" + c.version);
             boot(c);
         }
         for (SimClient c : clients) {
@@ -373,7 +394,8 @@ public final class Simulation {
         Coverage coverage = new Coverage(covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes,
                 covPartitions, covDrops, covDuplicates, covCommits, serverHead(), covSilentPartitions,
                 covPingTimeouts, covStaleFrames, covDiskFailures, covRefusals, covTwoInstanceRuns,
-                covDelayedAnnouncements, covLostAnnouncements, covListenOutages, covPushesDuringCatchUp);
+                covDelayedAnnouncements, covLostAnnouncements, covListenOutages, covPushesDuringCatchUp, covUpgrades,
+                covRebuilds);
         return new Result(config.seed(), violation, coverage, step, now,
                 HexFormat.of().formatHex(traceDigest.digest()), config.trace() ? fullTrace : List.copyOf(lastTrace));
     }
@@ -406,6 +428,14 @@ public final class Simulation {
     private void boot(SimClient c) {
         c.incarnation++;
         c.crashed = false;
+        if (c.upgradeOnRestart) {
+            c.upgradeOnRestart = false;
+            c.version++;
+            c.logic = c.leaderLogic();
+            covUpgrades++;
+            trace("boot", c.name, "the app now runs schema v" + c.version);
+        }
+        openState(c);
         EventSeq localHead = EventSeq.ofGlobal(c.backendHead);
         if (!c.log.isEmpty()) {
             localHead = EventSeq.max(localHead, c.log.getLast().seq());
@@ -424,7 +454,7 @@ public final class Simulation {
         c.pushOwnerIds.clear();
         int sessions = 1 + (random.nextInt(4) == 0 ? 1 : 0);
         for (int i = 0; i < sessions; i++) {
-            c.sessions.add(new SimSession(new SessionLogic(SCHEMA, c.name, c.name + "-s" + c.incarnation + "-" + i,
+            c.sessions.add(new SimSession(new SessionLogic(SimSchemas.schema(c.version), c.name, c.name + "-s" + c.incarnation + "-" + i,
                     c.leaderPushBatchSize, 0), c.state.sync().localHead()));
         }
         feedLeader(c, new LeaderInput.Start());
@@ -575,9 +605,16 @@ public final class Simulation {
             if (random.nextInt(10) == 0) {
                 events.add(new SessionLogic.PartialEvent("v1.UiFilterSet",
                         JsonNodeFactory.instance.objectNode().put("filter", "f" + random.nextInt(3))));
+            } else if (c.version >= 2 && !s.todoIds.isEmpty() && random.nextInt(4) == 0) {
+                String id = s.logic.sessionId() + "-" + (s.createdTodos++);
+                ids.add(id);
+                events.add(new SessionLogic.PartialEvent("v2.TodoTagged", JsonNodeFactory.instance.objectNode()
+                        .put("id", id).put("todo", s.todoIds.get(random.nextInt(s.todoIds.size())))
+                        .put("tag", "g" + random.nextInt(5))));
             } else {
                 String id = s.logic.sessionId() + "-" + (s.createdTodos++);
                 ids.add(id);
+                s.todoIds.add(id);
                 events.add(new SessionLogic.PartialEvent("v1.TodoCreated",
                         JsonNodeFactory.instance.objectNode().put("id", id).put("text", "t")));
             }
@@ -719,6 +756,7 @@ public final class Simulation {
         public void resetLocal(LeaderEffect.ResetLocal reset) {
             c.log.clear();
             c.log.addAll(reset.reapply());
+            replayState(c);
             c.backendHead = 0;
             c.backendId = reset.backendId();
         }
@@ -820,6 +858,19 @@ public final class Simulation {
                 violate("rollback-target", c.name + " rolls back " + e.seq() + " which is not in its log");
                 return;
             }
+            Undo u = c.undo.pollLast();
+            if (u == null || !u.seq().samePosition(e.seq())) {
+                violate("rollback-undoes-the-newest", c.name + " rolls back " + e.seq() + " but the newest change in "
+                        + "its undo log is " + (u == null ? "none" : u.seq()));
+                return;
+            }
+            if (u.key() != null) {
+                if (u.previous() == null) {
+                    c.rows.remove(u.key());
+                } else {
+                    c.rows.put(u.key(), u.previous());
+                }
+            }
         }
         for (Event e : p.apply()) {
             if (!c.log.isEmpty() && !e.seq().isGreaterThan(c.log.getLast().seq())) {
@@ -827,6 +878,7 @@ public final class Simulation {
                 return;
             }
             c.log.add(e);
+            materialize(c, e);
         }
         if (p.backendId() != null) {
             c.backendId = p.backendId();
@@ -1143,6 +1195,14 @@ public final class Simulation {
         if (random.nextDouble() < faults.crash()) {
             crash(clients.get(random.nextInt(clients.size())));
         }
+        if (random.nextDouble() < faults.upgrade()) {
+            SimClient c = clients.get(random.nextInt(clients.size()));
+            if (c.version < 2 && !c.crashed) {
+                trace("fault", c.name, "UPGRADE: the app restarts with schema v2");
+                c.upgradeOnRestart = true;
+                crash(c);
+            }
+        }
         if (random.nextDouble() < faults.partition()) {
             SimClient c = clients.get(random.nextInt(clients.size()));
             covPartitions++;
@@ -1178,6 +1238,60 @@ public final class Simulation {
     }
 
     // ------------------------------------------------------------------ checker
+
+    /** Applies one event to the client's state under its schema, recording the undo of what it changed. */
+    private void materialize(SimClient c, Event e) {
+        if (!SimSchemas.knows(c.version, e.name())) {
+            c.deferred.add(e.name()); // UnknownEventPolicy.DEFER_UNTIL_KNOWN: kept in the log, materialized later
+            c.undo.addLast(new Undo(e.seq(), null, null));
+            return;
+        }
+        String key = SimSchemas.rowKey(c.version, e, c.rows);
+        c.undo.addLast(new Undo(e.seq(), key, key == null ? null : c.rows.get(key)));
+        SimSchemas.materialize(c.version, e, c.rows);
+    }
+
+    /** Rebuilds the client's state from its log under its schema (what the client's rebuild does). */
+    private void replayState(SimClient c) {
+        c.rows.clear();
+        c.undo.clear();
+        c.deferred.clear();
+        for (Event e : c.log) {
+            materialize(c, e);
+        }
+    }
+
+    /** Opening the client's file: the shipped {@code RebuildDecision} says whether the state must be rebuilt. */
+    private void openState(SimClient c) {
+        String current = SimSchemas.fingerprint(c.version);
+        int version = c.version;
+        switch (components.rebuild().decide(c.fingerprint, current, c.log.size(), c.deferred,
+                name -> SimSchemas.knows(version, name))) {
+            case io.livesync.core.RebuildDecision.UpToDate upToDate -> { }
+            case io.livesync.core.RebuildDecision.Create create -> replayState(c);
+            case io.livesync.core.RebuildDecision.Rebuild rebuild -> {
+                covRebuilds++;
+                trace("boot", c.name, "rebuild: " + rebuild.reason());
+                replayState(c);
+            }
+        }
+        c.fingerprint = current;
+        checkState(c);
+    }
+
+    /** The client's state equals a replay of its log under its own schema. */
+    private void checkState(SimClient c) {
+        Map<String, String> replay = new TreeMap<>();
+        for (Event e : c.log) {
+            if (SimSchemas.knows(c.version, e.name())) {
+                SimSchemas.materialize(c.version, e, replay);
+            }
+        }
+        if (!replay.equals(c.rows)) {
+            violate("state-equals-replay", c.name + " (schema v" + c.version + ") has state " + c.rows
+                    + " but a replay of its log gives " + replay);
+        }
+    }
 
     private void checkHeads(SimClient c, LeaderState before, LeaderState after, LeaderInput input) {
         if (after.sync().upstreamHead().global() < before.sync().upstreamHead().global()) {
@@ -1246,6 +1360,12 @@ public final class Simulation {
     }
 
     private void checkFinal() {
+        for (SimClient c : clients) {
+            checkState(c);
+        }
+        if (violation != null) {
+            return;
+        }
         List<Event> serverLog = serverLog();
         Set<String> seen = new HashSet<>();
         Map<String, List<String>> orderByClient = new TreeMap<>();

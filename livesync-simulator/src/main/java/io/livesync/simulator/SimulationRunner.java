@@ -86,11 +86,12 @@ public final class SimulationRunner {
                 + "server restarts %d, client crashes %d, partitions %d, dropped connections %d, duplicate pushes %d, "
                 + "commits %d, events accepted %d, silent partitions %d, ping timeouts %d, stale frames dropped %d, "
                 + "disk failures %d, validator refusals %d, runs on two server instances %d, delayed announcements %d, "
-                + "lost announcements %d, LISTEN outages %d, pushes accepted while a pull was catching up %d%n",
+                + "lost announcements %d, LISTEN outages %d, pushes accepted while a pull was catching up %d, "
+                + "schema upgrades %d, state rebuilds %d%n",
                 c.pushErrorThenAdvanceOnly(), c.rebases(), c.lostAcks(), c.serverRestarts(), c.crashes(), c.partitions(),
                 c.drops(), c.duplicates(), c.commits(), c.serverEvents(), c.silentPartitions(), c.pingTimeouts(),
                 c.staleFrames(), c.diskFailures(), c.refusals(), c.twoInstanceRuns(), c.delayedAnnouncements(),
-                c.lostAnnouncements(), c.listenOutages(), c.pushesDuringCatchUp());
+                c.lostAnnouncements(), c.listenOutages(), c.pushesDuringCatchUp(), c.upgrades(), c.rebuilds());
         if (!s.failures().isEmpty()) {
             out.println("failing seeds: " + s.failures().stream().map(r -> Long.toString(r.seed())).toList()
                     + "  (re-run one with --seed S --trace, reduce it with --seed S --shrink)");

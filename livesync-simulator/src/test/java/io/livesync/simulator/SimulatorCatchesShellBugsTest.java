@@ -78,6 +78,18 @@ class SimulatorCatchesShellBugsTest {
         assertThat(found.violation().invariant()).isIn("pull-exact", "liveness");
     }
 
+    /**
+     * #15: a client that, opening its file after an upgrade, keeps the state the old schema built (no rebuild) holds
+     * a state that is not the replay of its log under the new schema.
+     */
+    @Test
+    void aClientThatKeepsItsOldStateAfterAnUpgradeIsFound() {
+        Simulation.Result found = firstFailure("no rebuild after a schema upgrade", SimComponents.SHIPPED.withRebuilds(
+                (stored, current, logSize, deferred, known) -> stored == null && logSize == 0
+                        ? new io.livesync.core.RebuildDecision.Create() : new io.livesync.core.RebuildDecision.UpToDate()));
+        assertThat(found.violation().invariant()).isEqualTo("state-equals-replay");
+    }
+
     /** (b) Batches bounded by count only, against a server with a frame limit. */
     @Test
     void batchesBoundedByCountOnlyAreFound() {

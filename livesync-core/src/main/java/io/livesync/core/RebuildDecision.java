@@ -1,4 +1,4 @@
-package io.livesync.client;
+package io.livesync.core;
 
 import java.util.Set;
 import java.util.TreeSet;
@@ -6,8 +6,8 @@ import java.util.function.Predicate;
 
 /**
  * What opening a store file must do to its state tables, decided from what the file records and the app's schema.
- * A pure function with no IO: the store's database acts on it when it opens, and a simulator can call it to model a
- * client that restarts with a new schema (the simulator does not use it yet).
+ * A pure function with no IO: the client's database acts on it when it opens a file, and the deterministic simulator
+ * calls it when a simulated client restarts with a new schema version.
  */
 public sealed interface RebuildDecision {
 
@@ -22,9 +22,9 @@ public sealed interface RebuildDecision {
 
     /**
      * @param stored the fingerprint the file records, null if none (a new file, or one from before fingerprints)
-     * @param current the app schema's {@link ClientSchema#fingerprint()}
+     * @param current the app schema's {@code ClientSchema.fingerprint()} (livesync-client)
      * @param logSize the number of events in the file's log
-     * @param deferred names of events the file holds unmaterialized under {@link UnknownEventPolicy#DEFER_UNTIL_KNOWN}
+     * @param deferred names of events the file holds unmaterialized under {@code UnknownEventPolicy.DEFER_UNTIL_KNOWN} (livesync-client)
      * @param known whether the app schema can materialize an event name
      */
     static RebuildDecision decide(String stored, String current, long logSize, Set<String> deferred,

@@ -1,4 +1,4 @@
-package io.livesync.client;
+package io.livesync.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,18 +29,5 @@ class RebuildDecisionTest {
                 .isEqualTo(new RebuildDecision.UpToDate());
         assertThat(RebuildDecision.decide("f", "f", 3, Set.of("v1.X", "v1.Y"), "v1.Y"::equals))
                 .isEqualTo(new RebuildDecision.Rebuild("the schema now knows deferred events v1.Y"));
-    }
-
-    @Test
-    void theFingerprintChangesWithTablesVersionsAndUpcastersButNotWithWhitespace() {
-        assertThat(EvolvingSchemas.v1().fingerprint()).isEqualTo(EvolvingSchemas.v1().fingerprint())
-                .isNotEqualTo(EvolvingSchemas.columnChanged().fingerprint())
-                .isNotEqualTo(EvolvingSchemas.tableAdded().fingerprint())
-                .isNotEqualTo(EvolvingSchemas.materializerChanged().fingerprint())
-                .isNotEqualTo(EvolvingSchemas.renamedWithUpcaster().fingerprint())
-                .isNotEqualTo(EvolvingSchemas.withTags().fingerprint());
-        ClientSchema spaced = ClientSchema.builder().table("CREATE TABLE t   (a TEXT)").build();
-        ClientSchema tight = ClientSchema.builder().table("CREATE TABLE t (a TEXT)").build();
-        assertThat(spaced.fingerprint()).isEqualTo(tight.fingerprint());
     }
 }
