@@ -1,18 +1,14 @@
 package io.livesync.server;
 
 import io.livesync.hub.StoreHub;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.core.Event;
 import io.livesync.core.PageInfo;
 import io.livesync.core.wire.WireCodec;
 import io.livesync.core.wire.WireErrorCode;
 import io.livesync.core.wire.WireException;
 import io.livesync.core.wire.WireFrames;
-import java.util.ArrayList;
+import io.livesync.core.wire.Wire03Codec;
+import io.livesync.core.wire.Wire03Frames;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -28,14 +24,13 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  */
 public final class Ws03Connection implements Session.Listener.AutoDemanding, ServerConnection {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String PONG = "{\"_tag\":\"WSMessage.Pong\",\"requestId\":\"ping\"}";
 
     private final SyncServer server;
     private final String storeId;
     private final String remote;
     private final OutboundFrames outbound = new OutboundFrames(this::close, this::shed);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Wire03Codec codec;
     /** Whether the socket itself is closed (not just closing): what {@code livesync_connections_open} counts. */
     private final AtomicBoolean gone = new AtomicBoolean();
     private final AtomicBoolean shedOnce = new AtomicBoolean();
@@ -54,6 +49,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
         this.server = server;
         this.storeId = storeId;
         this.remote = remote;
+        this.codec = new Wire03Codec(server.codec());
     }
 
     @Override
@@ -131,26 +127,30 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
 
     @Override
     public void onWebSocketText(String text) {
-        JsonNode frame;
+        Wire03Frames.ClientFrame frame;
         try {
-            frame = server.codec().parseBounded(text, null);
+            frame = codec.parseClientFrame(text);
         } catch (WireException e) {
             server.metrics().protocolError(e.code());
-            close(StatusCode.BAD_PAYLOAD, e.code() + ": " + e.getMessage());
+            if (e.requestId() != null) { // a push whose batch is malformed: answered, the socket stays
+                send(new Wire03Frames.Error(e.requestId(), e.code() + ": " + e.getMessage()));
+            } else {
+                close(StatusCode.BAD_PAYLOAD, e.code() + ": " + e.getMessage());
+            }
             return;
         }
-        String tag = frame.path("_tag").asText();
-        String requestId = frame.path("requestId").asText("");
-        switch (tag) {
-            case "WSMessage.Ping" -> {
+        switch (frame) {
+            case Wire03Frames.Ping ping -> {
                 if (withinQueueBounds()) {
-                    outbound.urgent(PONG);
+                    outbound.urgent(Wire03Codec.encode(new Wire03Frames.Pong(ping.requestId())));
                 }
             }
-            case "WSMessage.PullReq" -> Thread.ofVirtual().name("livesync-pull-03")
-                    .start(() -> pull(requestId, frame.path("cursor").isIntegralNumber() ? frame.get("cursor").asLong() : 0));
-            case "WSMessage.PushReq" -> Thread.ofVirtual().name("livesync-push-03").start(() -> push(requestId, frame));
-            default -> server.log().write("DEBUG", "unknown-frame", "store", storeId, "tag", tag, "protocol", "0.3");
+            case Wire03Frames.PullReq pull -> Thread.ofVirtual().name("livesync-pull-03")
+                    .start(() -> pull(pull.requestId(), pull.cursor() == null ? 0 : pull.cursor()));
+            case Wire03Frames.PushReq push -> Thread.ofVirtual().name("livesync-push-03")
+                    .start(() -> push(push.requestId(), push.batch()));
+            case Wire03Frames.Unknown unknown -> server.log().write("DEBUG", "unknown-frame", "store", storeId, "tag",
+                    unknown.tag(), "protocol", "0.3");
         }
     }
 
@@ -202,7 +202,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
         }
     }
 
-    private void push(String requestId, JsonNode frame) {
+    private void push(String requestId, List<Event> batch) {
         if (!identity.mayWrite()) {
             server.audit().refused(WireErrorCode.FORBIDDEN, identity.subject(), "push", storeId,
                     "read-only access to store \"" + storeId + "\": pushes are refused", remote);
@@ -211,28 +211,10 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
                     "read-only access to store \"" + storeId + "\": pushes are refused")).toString()));
             return;
         }
-        List<Event> batch = new ArrayList<>();
-        try {
-            JsonNode batchNode = frame.path("batch");
-            if (!batchNode.isArray() || batchNode.size() > server.config().limits().maxEventsPerPush()) {
-                server.metrics().protocolError("malformed-frame");
-                send(error(requestId, "WSMessage.PushReq.batch must be an array of at most "
-                        + server.config().limits().maxEventsPerPush() + " events"));
-                return;
-            }
-            for (int i = 0; i < batchNode.size(); i++) {
-                batch.add(server.codec().pushedEventFromWire(batchNode.get(i), "batch[" + i + "]", requestId));
-            }
-        } catch (WireException e) {
-            server.metrics().protocolError(e.code());
-            send(error(requestId, e.code() + ": " + e.getMessage()));
-            return;
-        }
         PushPipeline.Reply reply = server.push(new PushPipeline.Request(PushPipeline.Transport.WS_03, storeId, batch,
                 null, identity.subject(), remote, this));
         switch (reply) {
-            case PushPipeline.Reply.Accepted accepted ->
-                    send("{\"_tag\":\"WSMessage.PushAck\",\"requestId\":" + quote(requestId) + "}");
+            case PushPipeline.Reply.Accepted accepted -> send(new Wire03Frames.PushAck(requestId));
             case PushPipeline.Reply.Refused refused -> send(error(requestId,
                     refused.error() instanceof WireFrames.ServerAheadError ahead
                             ? "Invalid parent event number. Received e" + ahead.providedNum() + " but expected e"
@@ -250,37 +232,18 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
         }
     }
 
-    private static String pullRes(List<Event> events, long remaining, String context, String requestId) {
-        ObjectNode root = JSON.createObjectNode().put("_tag", "WSMessage.PullRes");
-        ArrayNode batch = root.putArray("batch");
-        for (Event e : events) {
-            ObjectNode item = batch.addObject();
-            item.set("eventEncoded", WireCodec.eventToWire(e));
-            JsonNode meta = e.meta().syncMetadata();
-            if (meta != null && meta.has("createdAt")) {
-                item.putObject("metadata").put("_tag", "Some").putObject("value")
-                        .put("createdAt", meta.get("createdAt").asText());
-            } else {
-                item.putObject("metadata").put("_tag", "None");
-            }
-        }
-        root.putObject("requestId").put("context", context).put("requestId", requestId);
-        root.put("remaining", remaining);
-        return root.toString();
+    private static Wire03Frames.PullRes pullRes(List<Event> events, long remaining, String context,
+            String requestId) {
+        return new Wire03Frames.PullRes(events, remaining, context, requestId);
     }
 
-    private static String error(String requestId, String message) {
-        return JSON.createObjectNode().put("_tag", "WSMessage.Error").put("requestId", requestId)
-                .put("message", message).toString();
+    private static Wire03Frames.Error error(String requestId, String message) {
+        return new Wire03Frames.Error(requestId, message);
     }
 
-    private static String quote(String s) {
-        return JsonNodeFactory.instance.textNode(s).toString();
-    }
-
-    private void send(String text) {
+    private void send(Wire03Frames.ServerFrame frame) {
         if (!closed.get() && withinQueueBounds()) {
-            outbound.send(text);
+            outbound.send(Wire03Codec.encode(frame));
         }
     }
 
