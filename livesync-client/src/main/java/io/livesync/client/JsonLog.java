@@ -1,8 +1,5 @@
 package io.livesync.client;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.core.leader.LeaderEffect.Level;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -25,7 +22,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class JsonLog implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonLog DISCARD = new JsonLog(null, false, false);
 
     private final Writer out;
@@ -72,22 +68,7 @@ public final class JsonLog implements AutoCloseable {
         if (out == null || (level == Level.DEBUG && !debug)) {
             return;
         }
-        ObjectNode line = JSON.createObjectNode();
-        line.put("ts", Instant.now().toString());
-        line.put("level", level.name());
-        line.put("node", node);
-        line.put("store", store);
-        line.put("event", event);
-        for (Map.Entry<String, ?> field : fields.entrySet()) {
-            line.set(field.getKey(), JSON.valueToTree(field.getValue()));
-        }
-        String text;
-        try {
-            text = JSON.writeValueAsString(line);
-        } catch (JsonProcessingException e) {
-            text = "{\"level\":\"ERROR\",\"event\":\"log-serialization-failed\",\"error\":\"" + e.getOriginalMessage()
-                    .replace("\"", "'") + "\"}";
-        }
+        String text = io.livesync.core.LogLine.format(Instant.now(), level.name(), node, store, event, fields);
         lock.lock();
         try {
             out.write(text);

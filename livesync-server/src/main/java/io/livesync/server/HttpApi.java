@@ -36,7 +36,7 @@ final class HttpApi extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        Thread.ofVirtual().name("livesync-http-request").start(() -> {
+        io.livesync.core.Threads.startVirtual("livesync-http-request", () -> {
             try {
                 route(request, response, callback);
             } catch (RuntimeException e) {

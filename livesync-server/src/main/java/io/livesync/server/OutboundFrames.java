@@ -77,7 +77,7 @@ final class OutboundFrames {
      */
     void start(String threadName, Session session, java.util.function.BooleanSupplier stopped,
             java.time.Duration sendTimeout) {
-        Thread.ofVirtual().name(threadName).start(() -> {
+        io.livesync.core.Threads.startVirtual(threadName, () -> {
             try {
                 while (!stopped.getAsBoolean()) {
                     String text = queue.poll(1, TimeUnit.SECONDS);

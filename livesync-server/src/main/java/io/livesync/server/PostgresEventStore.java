@@ -77,7 +77,7 @@ public final class PostgresEventStore implements EventStore {
                     + e.getMessage(), e);
         }
         this.pool = new HikariDataSource(config);
-        this.listenerThread = Thread.ofVirtual().name("livesync-pg-listen-" + schema).start(this::listen);
+        this.listenerThread = io.livesync.core.Threads.startVirtual("livesync-pg-listen-" + schema, this::listen);
     }
 
     @Override

@@ -1,7 +1,5 @@
 package io.livesync.server;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Writer;
@@ -18,7 +16,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ServerLog implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final Writer file;
     private final PrintStream stream;
     private final String node;
@@ -66,17 +63,7 @@ public final class ServerLog implements AutoCloseable {
         if (file == null && stream == null) {
             return;
         }
-        ObjectNode line = JSON.createObjectNode();
-        line.put("ts", Instant.now().toString());
-        line.put("level", level);
-        line.put("node", node);
-        line.put("event", event);
-        for (int i = 0; i + 1 < keyValues.length; i += 2) {
-            if (keyValues[i + 1] != null) {
-                line.set((String) keyValues[i], JSON.valueToTree(keyValues[i + 1]));
-            }
-        }
-        String text = line.toString();
+        String text = io.livesync.core.LogLine.format(Instant.now(), level, node, null, event, keyValues);
         lock.lock();
         try {
             if (file != null) {

@@ -75,7 +75,7 @@ public final class SyncServer implements AutoCloseable {
         this.auth = new Authenticator(config, java.time.InstantSource.system());
         this.audit = new Audit(log);
         java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
-                r -> Thread.ofPlatform().daemon().name("livesync-token-expiry").unstarted(r));
+                io.livesync.core.Threads.platformDaemon("livesync-token-expiry"));
         timer.setRemoveOnCancelPolicy(true);
         this.expiryTimer = timer;
         this.store = config.postgresUrl() != null

@@ -62,7 +62,7 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
         outbound.start("livesync-ws03-writer", s, closed::get, server.config().sendTimeout());
         // In the 0.3 protocol every socket of a store receives every accepted batch, pull request or not (the 0.3.1
         // client does not re-send its pull after a reconnect); a PullReq replaces this with a catch-up + live pull.
-        Thread.ofVirtual().name("livesync-ws03-follow").start(this::followLive);
+        io.livesync.core.Threads.startVirtual("livesync-ws03-follow", this::followLive);
     }
 
     private void followLive() {
@@ -145,10 +145,10 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
                     outbound.urgent(Wire03Codec.encode(new Wire03Frames.Pong(ping.requestId())));
                 }
             }
-            case Wire03Frames.PullReq pull -> Thread.ofVirtual().name("livesync-pull-03")
-                    .start(() -> pull(pull.requestId(), pull.cursor() == null ? 0 : pull.cursor()));
-            case Wire03Frames.PushReq push -> Thread.ofVirtual().name("livesync-push-03")
-                    .start(() -> push(push.requestId(), push.batch()));
+            case Wire03Frames.PullReq pull -> io.livesync.core.Threads.startVirtual("livesync-pull-03",
+                    () -> pull(pull.requestId(), pull.cursor() == null ? 0 : pull.cursor()));
+            case Wire03Frames.PushReq push -> io.livesync.core.Threads.startVirtual("livesync-push-03",
+                    () -> push(push.requestId(), push.batch()));
             case Wire03Frames.Unknown unknown -> server.log().write("DEBUG", "unknown-frame", "store", storeId, "tag",
                     unknown.tag(), "protocol", "0.3");
         }

@@ -264,9 +264,6 @@ public final class Simulation {
         }
     }
 
-    /** A row change an applied event made, to undo it when the event is rolled back (the client's undo log). */
-    private record Undo(EventSeq seq, String key, String previous) {}
-
     private final class SimClient {
         final String name;
         final PushResumePolicy policy;
@@ -281,12 +278,8 @@ public final class Simulation {
         String backendId;
         /** The app's schema version installed ({@link SimSchemas}). */
         int version;
-        /** The fingerprint of the schema that built {@code rows} (null before the first open). */
-        String fingerprint;
-        /** The materialized state, its undo log and the names of events kept unmaterialized (deferred). */
-        final Map<String, String> rows = new TreeMap<>();
-        final ArrayDeque<Undo> undo = new ArrayDeque<>();
-        final Set<String> deferred = new java.util.TreeSet<>();
+        /** The materialized state, changed in the same step as {@code log}. */
+        final SimClientState materialized = new SimClientState();
         boolean upgradeOnRestart;
         // volatile (lost on crash)
         LeaderState state;
@@ -756,7 +749,7 @@ public final class Simulation {
         public void resetLocal(LeaderEffect.ResetLocal reset) {
             c.log.clear();
             c.log.addAll(reset.reapply());
-            replayState(c);
+            c.materialized.replay(c.version, c.log);
             c.backendHead = 0;
             c.backendId = reset.backendId();
         }
@@ -858,18 +851,10 @@ public final class Simulation {
                 violate("rollback-target", c.name + " rolls back " + e.seq() + " which is not in its log");
                 return;
             }
-            Undo u = c.undo.pollLast();
-            if (u == null || !u.seq().samePosition(e.seq())) {
-                violate("rollback-undoes-the-newest", c.name + " rolls back " + e.seq() + " but the newest change in "
-                        + "its undo log is " + (u == null ? "none" : u.seq()));
+            String undoProblem = c.materialized.rollBack(e);
+            if (undoProblem != null) {
+                violate("rollback-undoes-the-newest", c.name + " " + undoProblem);
                 return;
-            }
-            if (u.key() != null) {
-                if (u.previous() == null) {
-                    c.rows.remove(u.key());
-                } else {
-                    c.rows.put(u.key(), u.previous());
-                }
             }
         }
         for (Event e : p.apply()) {
@@ -878,7 +863,7 @@ public final class Simulation {
                 return;
             }
             c.log.add(e);
-            materialize(c, e);
+            c.materialized.apply(c.version, e);
         }
         if (p.backendId() != null) {
             c.backendId = p.backendId();
@@ -1239,57 +1224,21 @@ public final class Simulation {
 
     // ------------------------------------------------------------------ checker
 
-    /** Applies one event to the client's state under its schema, recording the undo of what it changed. */
-    private void materialize(SimClient c, Event e) {
-        if (!SimSchemas.knows(c.version, e.name())) {
-            c.deferred.add(e.name()); // UnknownEventPolicy.DEFER_UNTIL_KNOWN: kept in the log, materialized later
-            c.undo.addLast(new Undo(e.seq(), null, null));
-            return;
-        }
-        String key = SimSchemas.rowKey(c.version, e, c.rows);
-        c.undo.addLast(new Undo(e.seq(), key, key == null ? null : c.rows.get(key)));
-        SimSchemas.materialize(c.version, e, c.rows);
-    }
-
-    /** Rebuilds the client's state from its log under its schema (what the client's rebuild does). */
-    private void replayState(SimClient c) {
-        c.rows.clear();
-        c.undo.clear();
-        c.deferred.clear();
-        for (Event e : c.log) {
-            materialize(c, e);
-        }
-    }
-
-    /** Opening the client's file: the shipped {@code RebuildDecision} says whether the state must be rebuilt. */
+    /** Opening the client's file: rebuild the state if the shipped decision says so, then check it. */
     private void openState(SimClient c) {
-        String current = SimSchemas.fingerprint(c.version);
-        int version = c.version;
-        switch (components.rebuild().decide(c.fingerprint, current, c.log.size(), c.deferred,
-                name -> SimSchemas.knows(version, name))) {
-            case io.livesync.core.RebuildDecision.UpToDate upToDate -> { }
-            case io.livesync.core.RebuildDecision.Create create -> replayState(c);
-            case io.livesync.core.RebuildDecision.Rebuild rebuild -> {
-                covRebuilds++;
-                trace("boot", c.name, "rebuild: " + rebuild.reason());
-                replayState(c);
-            }
+        String rebuilt = c.materialized.open(c.version, c.log, components.rebuild());
+        if (rebuilt != null) {
+            covRebuilds++;
+            trace("boot", c.name, "rebuild: " + rebuilt);
         }
-        c.fingerprint = current;
         checkState(c);
     }
 
     /** The client's state equals a replay of its log under its own schema. */
     private void checkState(SimClient c) {
-        Map<String, String> replay = new TreeMap<>();
-        for (Event e : c.log) {
-            if (SimSchemas.knows(c.version, e.name())) {
-                SimSchemas.materialize(c.version, e, replay);
-            }
-        }
-        if (!replay.equals(c.rows)) {
-            violate("state-equals-replay", c.name + " (schema v" + c.version + ") has state " + c.rows
-                    + " but a replay of its log gives " + replay);
+        String difference = c.materialized.differenceFromReplay(c.version, c.log);
+        if (difference != null) {
+            violate("state-equals-replay", c.name + " (schema v" + c.version + ") " + difference);
         }
     }
 
