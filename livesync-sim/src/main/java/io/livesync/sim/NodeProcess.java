@@ -38,6 +38,12 @@ final class NodeProcess implements NodeSync.Controlled {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-Xmx512m");
+        String aotCache = System.getProperty("livesync.aotCache");
+        if (aotCache != null) { // the launcher's start-up cache: same jar, same class path (ignored if it does not fit)
+            command.add("-XX:AOTCache=" + aotCache);
+            command.add("-Xlog:aot=off");
+            command.add("-Xlog:cds=off");
+        }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(NodeClientMain.class.getName());
