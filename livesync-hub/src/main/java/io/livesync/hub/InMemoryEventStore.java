@@ -95,8 +95,12 @@ public final class InMemoryEventStore implements EventStore {
             if (log == null) {
                 return List.of();
             }
+            long size = log.events.size();
+            if (after >= size || upTo <= after || limit <= 0) {
+                return List.of();
+            }
             int from = (int) Math.max(0, after);
-            int to = (int) Math.min(Math.min(upTo, log.events.size()), (long) from + limit);
+            int to = (int) Math.min(Math.min(upTo, size), (long) from + limit);
             return from >= to ? List.of() : List.copyOf(log.events.subList(from, to));
         } finally {
             lock.unlock();
@@ -149,8 +153,11 @@ public final class InMemoryEventStore implements EventStore {
                 return new ImportOutcome.Refused(p.code(), p.getMessage());
             }
             StoreLog log = existing != null ? existing : new StoreLog(backendIds.get());
+            String now = java.time.Instant.now().toString();
             for (Event e : all) {
-                log.events.add(e);
+                // as the SQL stores: each event keeps the createdAt of its metadata, or gets the import's time
+                log.events.add(e.withMeta(new EventMeta(JsonNodeFactory.instance.objectNode()
+                        .put("_tag", "SyncMessage.SyncMetadata").put("createdAt", EventStore.createdAt(e, now)))));
                 log.bytes += e.args().toString().getBytes(StandardCharsets.UTF_8).length;
             }
             stores.put(storeId, log);
@@ -277,9 +284,14 @@ public final class InMemoryEventStore implements EventStore {
             return InMemoryEventStore.this.exists(storeId);
         }
 
+        /** Deletes the store; the other instances hear of it as a reset (a backend id {@code deleted-...}). */
         @Override
         public boolean delete(String storeId) {
-            return InMemoryEventStore.this.delete(storeId);
+            boolean deleted = InMemoryEventStore.this.delete(storeId);
+            if (deleted) {
+                changes.changed(this, storeId, 0, "deleted-" + backendIds.get());
+            }
+            return deleted;
         }
 
         @Override

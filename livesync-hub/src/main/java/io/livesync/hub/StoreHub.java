@@ -527,7 +527,20 @@ public class StoreHub {
             return; // nobody here follows this store
         }
         if (!st.backendId.equals(backendId)) {
-            remoteReset(storeId, st, backendId);
+            // Another id than ours: a reset through another instance, or an announcement made BEFORE a reset that
+            // arrives after it (this instance then already follows the new store). The stored id decides.
+            String stored;
+            try {
+                stored = store.meta(storeId).backendId();
+            } catch (RuntimeException e) {
+                log.write("ERROR", "publish-failed", "store", storeId, "error", e.toString());
+                return;
+            }
+            if (stored.equals(st.backendId)) {
+                log.write("INFO", "announcement-stale", "store", storeId, "backendId", backendId, "head", head);
+                return;
+            }
+            remoteReset(storeId, st, stored);
             return;
         }
         st.lock.lock();
@@ -625,17 +638,25 @@ public class StoreHub {
     public Subscription subscribe(String storeId, long cursor, String cursorBackendId, boolean live, Sink sink,
             Object owner) {
         Pull pull = startPull(storeId, cursor, cursorBackendId, live, sink, owner);
-        boolean more = pull.step(); // registration
-        long delay = catchUpDelayMillis;
-        if (more && delay > 0) {
-            try {
-                Thread.sleep(delay); // test hook: a slow catch-up (live batches are buffered meanwhile)
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        boolean done = false;
+        try {
+            boolean more = pull.step(); // registration
+            long delay = catchUpDelayMillis;
+            if (more && delay > 0) {
+                try {
+                    Thread.sleep(delay); // test hook: a slow catch-up (live batches are buffered meanwhile)
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
-        }
-        while (more) {
-            more = pull.step();
+            while (more) {
+                more = pull.step();
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                pull.subscription().cancel(); // the caller gets no subscription to cancel: never leave one live
+            }
         }
         return pull.subscription();
     }
@@ -804,10 +825,16 @@ public class StoreHub {
 
     /** Makes {@code sub} a live pull of {@code st}; the caller holds the store's lock. */
     void addLive(StoreState st, Subscription sub) {
+        if (sub.cancelled) {
+            return; // its connection closed before the pull registered: never live
+        }
         if (st.live.size() >= maxSubscribersPerStore) {
             throw new TooManySubscribers(sub.storeId, maxSubscribersPerStore);
         }
         st.live.add(sub);
         counters.liveSubscribers(1);
+        if (sub.cancelled && st.live.remove(sub)) { // cancelled (outside the lock) while it was being added
+            counters.liveSubscribers(-1);
+        }
     }
 }

@@ -125,25 +125,29 @@ public final class InMemorySyncServer {
     }
 
     /**
-     * A push through the hub. The fault decorator: {@code failureIfValid} is consulted only for a batch the hub would
-     * store (it chains onto the head under the right backend id); a failure it returns fails the push before anything
-     * is stored, as a server that dies mid-push.
+     * A push through the hub. The fault decorator: {@code failureIfValid} is consulted only for a batch that chains
+     * onto the head under the right backend id (before the validator sees it); a failure it returns fails the push
+     * before anything is stored, as a server that dies mid-push.
      */
     PushOutcome push(String storeId, List<Event> batch, String backendId,
             java.util.function.Supplier<SyncError> failureIfValid) {
         ReentrantLock lock = pushLock(storeId);
         lock.lock();
         try {
+            // the wire carries global sequence numbers only: a rebased push (e3r1) is stored as e3, as a real server
+            List<Event> wire = batch.stream().map(e -> new Event(EventSeq.ofGlobal(e.seq().global()),
+                    EventSeq.ofGlobal(e.parent().global()), e.name(), e.args(), e.clientId(), e.sessionId(),
+                    e.meta())).toList();
+            // the validator is not asked here (a stateful one would be asked twice); the hub asks it below
             boolean wouldStore = (backendId == null || backendId.equals(hub.backendId(storeId)))
-                    && Arbitration.check(head(storeId), batch) instanceof Arbitration.Verdict.Accept
-                    && batch.stream().allMatch(e -> validator.apply(e).isEmpty());
+                    && Arbitration.check(head(storeId), wire) instanceof Arbitration.Verdict.Accept;
             if (wouldStore) {
                 SyncError injected = failureIfValid.get();
                 if (injected != null) {
                     return new PushOutcome.Failed(injected);
                 }
             }
-            return switch (hub.push(storeId, batch, backendId, "test-client", null)) {
+            return switch (hub.push(storeId, wire, backendId, "test-client", null)) {
                 case StoreHub.PushResult.Accepted accepted -> new PushOutcome.Accepted();
                 case StoreHub.PushResult.Rejected rejected ->
                         new PushOutcome.Failed(WireErrors.toSyncError(rejected.error()));
