@@ -753,6 +753,14 @@ public class StoreHub {
                 sink.awaitCatchUpWindow();
                 if (!sub.cancelled && !sink.cancelled()) {
                     List<Event> page = store.read(storeId, from, upTo, pageSize);
+                    if (stores.get(storeId) != state) {
+                        // the store was reset (here, or through another instance and detected) while this pull
+                        // caught up: the page may already be the NEW log; never label it with the old backend id
+                        sub.cancel();
+                        sink.failed(new BackendIdMismatchError(state(storeId).backendId, state.backendId));
+                        phase = Phase.DONE;
+                        return;
+                    }
                     if (!page.isEmpty()) {
                         from = page.getLast().seq().global();
                         long remaining = upTo - from;

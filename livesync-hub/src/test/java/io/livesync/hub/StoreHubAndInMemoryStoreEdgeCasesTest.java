@@ -28,7 +28,7 @@ class StoreHubAndInMemoryStoreEdgeCasesTest {
         assertThat(hub.push("s", List.of(ev(seq)), null, null, null)).isInstanceOf(StoreHub.PushResult.Accepted.class);
     }
 
-    static final class RecordingSink implements StoreHub.Sink {
+    static class RecordingSink implements StoreHub.Sink {
         final List<Long> got = new ArrayList<>();
         final List<String> backendIds = new ArrayList<>();
         public void page(PullResponse r) {
@@ -134,6 +134,36 @@ class StoreHubAndInMemoryStoreEdgeCasesTest {
         Event read = mem.read("s", 0, 10, 10).getFirst();
         System.out.println("[hub] imported meta=" + read.meta() + " lastPushAt=" + mem.stores().getFirst().lastPushAt());
         assertThat(EventStore.createdAt(read, null)).isNotNull();
+    }
+
+    /** A pull catching up across a reset fails (backend id mismatch) instead of streaming the new log as the old. */
+    @Test
+    void aCatchUpAcrossAResetFailsInsteadOfMixingTheTwoLogs() {
+        InMemoryEventStore mem = new InMemoryEventStore();
+        StoreHub hub = StoreHub.builder(mem).pageSize(1).build();
+        for (long i = 1; i <= 3; i++) {
+            push(hub, i);
+        }
+        String oldId = hub.backendId("s");
+        List<WireError> failures = new ArrayList<>();
+        RecordingSink sink = new RecordingSink() {
+            @Override
+            public void failed(WireError error) {
+                failures.add(error);
+            }
+        };
+        StoreHub.Pull pull = hub.startPull("s", 0, null, false, sink, null);
+        pull.step(); // register: upTo = 3
+        pull.step(); // page e1 (old log)
+        hub.reset("s");
+        hub.push("s", List.of(Event.of(EventSeq.ofGlobal(1), EventSeq.ofGlobal(0), "v1.Other",
+                JsonNodeFactory.instance.objectNode().put("id", "new"), "x", "y")), null, null, null);
+        while (pull.step()) { }
+        assertThat(sink.got).containsExactly(1L);
+        assertThat(sink.backendIds).containsOnly(oldId);
+        assertThat(failures).singleElement().isInstanceOfSatisfying(
+                io.livesync.core.wire.WireFrames.BackendIdMismatchError.class,
+                e -> assertThat(e.expected()).isEqualTo(hub.backendId("s")));
     }
 
     /** Pre-existing: an announcement made before a reset, delivered after this instance already follows the new
