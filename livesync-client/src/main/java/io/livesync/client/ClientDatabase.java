@@ -56,6 +56,8 @@ final class ClientDatabase implements AutoCloseable {
     private List<String> stateTables; // set once while opening, before the instance is shared
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final String description;
+    /** The JDBC URL of a file store (a rebuild reads the log through a second connection), null in memory. */
+    private String fileUrl;
 
     /** What a store's file holds at open: the sync state to start the leader from. */
     record Loaded(SyncState sync, String backendId, long backendHead, long eventCount) {}
@@ -116,6 +118,7 @@ final class ClientDatabase implements AutoCloseable {
             }
             RebuildDecision decision = initialize(conn, schema, storeId, description);
             ClientDatabase db = new ClientDatabase(conn, schema, policy, List.of(), description);
+            db.fileUrl = storage instanceof Storage.File ? url : null;
             switch (decision) {
                 case RebuildDecision.UpToDate upToDate -> db.stateTables = UndoTriggers.installAll(conn);
                 case RebuildDecision.Create create -> db.rebuild(null, progress);
@@ -239,6 +242,9 @@ final class ClientDatabase implements AutoCloseable {
         void run() throws SQLException;
     }
 
+    /** Log events read per query by a rebuild (one progress report each). */
+    private static final int REBUILD_CHUNK = 1000;
+
     private void rebuild(String reason, Consumer<RebuildProgress> progress, LogEdit beforeReplay) throws SQLException {
         boolean report = reason != null;
         conn.setAutoCommit(false);
@@ -279,26 +285,38 @@ final class ClientDatabase implements AutoCloseable {
                 st.execute("DELETE FROM ls_undo");
                 st.execute("DELETE FROM ls_deferred");
             }
-            List<String> tables = UndoTriggers.installAll(conn);
+            // The undo triggers are installed only before the first pending event: confirmed events (the log's
+            // prefix up to the backend head) record no undo rows, and without the triggers SQLite does not evaluate
+            // their WHEN clause (a subquery) on every state row the replay writes.
+            List<String> tables = null;
             long replayed = 0;
-            EventSeq cursor = null;
-            while (true) {
-                List<Event> chunk = cursor == null ? eventsLimited("", 1000)
-                        : eventsLimited("WHERE (seq_global, seq_client) > (?, ?)", 1000, cursor.global(),
-                                cursor.client()); // a row value: a range on the primary key, not a scan
-                if (chunk.isEmpty()) {
-                    break;
+            // A file's log is read ahead on a second, read-only connection and thread while this one materializes
+            // (reading and parsing the log was over half of a rebuild's time); it sees the committed log, which is
+            // what this transaction replays unless it edits the log first (a reset), and then reads it here.
+            try (RebuildLogReader reader = beforeReplay == null && fileUrl != null && total > REBUILD_CHUNK
+                    ? RebuildLogReader.aside(fileUrl, REBUILD_CHUNK)
+                    : RebuildLogReader.inline(conn, REBUILD_CHUNK)) {
+                while (true) {
+                    List<Event> chunk = reader.next();
+                    if (chunk.isEmpty()) {
+                        break;
+                    }
+                    for (Event e : chunk) {
+                        boolean pending = e.seq().global() > backendHead
+                                || (e.seq().global() == backendHead && e.seq().client() > 0);
+                        if (pending && tables == null) {
+                            tables = UndoTriggers.installAll(conn);
+                        }
+                        applyToState(e, pending, w -> { });
+                    }
+                    replayed += chunk.size();
+                    if (report) {
+                        progress.accept(new RebuildProgress.Replayed(replayed, total));
+                    }
                 }
-                for (Event e : chunk) {
-                    boolean pending = e.seq().global() > backendHead
-                            || (e.seq().global() == backendHead && e.seq().client() > 0);
-                    applyToState(e, pending, w -> { });
-                }
-                replayed += chunk.size();
-                cursor = chunk.getLast().seq();
-                if (report) {
-                    progress.accept(new RebuildProgress.Replayed(replayed, total));
-                }
+            }
+            if (tables == null) {
+                tables = UndoTriggers.installAll(conn);
             }
             PreparedStatement ps = prepared("INSERT OR REPLACE INTO ls_meta (key, value) VALUES ('schema_fingerprint', ?)");
             ps.setString(1, schema.fingerprint());
@@ -407,6 +425,11 @@ final class ClientDatabase implements AutoCloseable {
 
     /** Events matching {@code where}, in log order; at most {@code limit} of them when {@code limit > 0}. */
     private List<Event> eventsLimited(String where, int limit, Object... params) throws SQLException {
+        return readEvents(conn, where, limit, params);
+    }
+
+    /** Events matching {@code where} on {@code conn}, in log order; at most {@code limit} when {@code limit > 0}. */
+    static List<Event> readEvents(Connection conn, String where, int limit, Object... params) throws SQLException {
         List<Event> events = new ArrayList<>();
         try (PreparedStatement ps = conn.prepareStatement("SELECT seq_global, seq_client, seq_gen, parent_global, "
                 + "parent_client, parent_gen, name, args, client_id, session_id, sync_metadata FROM ls_eventlog "

@@ -287,7 +287,7 @@ public final class Store implements AutoCloseable {
         return new SyncStatus(shared.storeId, shared.clientId, s.sync().upstreamHead(), s.sync().localHead(),
                 s.sync().pendingCount(), s.pendingSynced(logic::isClientOnly), s.push().label(), reason,
                 s.connected(), s.backendId(), logic.config().pushResumePolicy(), failure, s.stats(),
-                shared.refusedCount.get(), leader.connectionProblem());
+                shared.refusedCount.get(), leader.connectionProblem(), s.deferredCount());
     }
 
     /**

@@ -15,6 +15,9 @@ import io.livesync.core.leader.PushResumePolicy;
  * @param eventsRefused events the server refused since the store opened (see {@link Store#refusedEvents()})
  * @param connectionProblem why the last attempt to connect failed (a refused token, a server that is down), until a
  *     connection succeeds; {@code null} when none failed
+ * @param upstreamDeferred upstream events received and not applied yet: the leader holds diverging upstream back
+ *     while it streams in, to rebase a long backlog once instead of once per burst (see
+ *     {@code LeaderConfig.RebaseDeferral}; {@code stats().rebasesDeferred()} counts the pages held back)
  */
 public record SyncStatus(
         String storeId,
@@ -31,7 +34,8 @@ public record SyncStatus(
         String failure,
         LeaderStats stats,
         long eventsRefused,
-        String connectionProblem) {
+        String connectionProblem,
+        int upstreamDeferred) {
 
     /** True when nothing is pending and the store is healthy. */
     public boolean isSettled() {

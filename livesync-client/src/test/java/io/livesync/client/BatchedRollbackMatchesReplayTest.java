@@ -41,8 +41,9 @@ class BatchedRollbackMatchesReplayTest {
             }
             b.store().commit(List.of(TodoSchema.deleted("s0"), TodoSchema.completed("s9"),
                     TodoSchema.created("b1", "theirs")));
-            // b's events must be upstream before a comes back, or a may win the race and b rebases instead
-            f.awaitConverged(13, b);
+            // b's commit returns once stored locally; its push may still be on its way. Only once the server holds
+            // it is a's rebase certain (otherwise a may win the race, and b rebases its 3 events instead)
+            f.awaitConverged(10 + 3, b);
             a.backend().connect();
             f.awaitConverged(10 + 3 + 6 * 4, a, b);
 

@@ -24,7 +24,8 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  * <ul>
  *   <li>Jetty's reader thread only parses frames; a {@code Ping} is answered by putting a {@code Pong} at the FRONT of
  *       the outbound queue, so neither storage nor broadcasts can delay it (LIVESTORE-WS-PROTOCOL §5 pitfall 1).</li>
- *   <li>Pushes and pulls run on their own virtual threads.</li>
+ *   <li>Pulls run on their own virtual threads; pushes run one at a time in arrival order on one virtual thread per
+ *       connection while any are waiting ({@link PushLane}), so a client's chained batches are never reordered.</li>
  *   <li>One writer virtual thread sends queued frames one at a time. A client whose queue exceeds
  *       {@code maxQueuedFramesPerConnection} frames or {@code maxQueuedBytesPerConnection} chars, that does not take a
  *       frame within the send timeout, runs more than {@code maxPullsPerConnection} pulls or overflows a pull's
@@ -48,6 +49,8 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
     /** Released once our close frame is written (or the socket is gone). */
     private final java.util.concurrent.CountDownLatch closeWritten = new java.util.concurrent.CountDownLatch(1);
     private volatile Session session;
+    /** This connection's pushes, one at a time in arrival order (chained batches are never reordered). */
+    private final PushLane pushes = new PushLane("livesync-push", io.livesync.core.Threads.REPORT);
 
     /** Un-acked catch-up chunks a pull may have in flight (LiveStore's client buffers 16). */
     private static final int CATCH_UP_WINDOW = 16;
@@ -159,7 +162,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
                     "tag", unknown.tag());
             case WireFrames.ClientStatus status -> server.facts().reported(this, status);
             case WireFrames.PullRequest pull -> Thread.ofVirtual().name("livesync-pull").start(() -> handlePull(pull));
-            case WireFrames.PushRequest push -> Thread.ofVirtual().name("livesync-push").start(() -> handlePush(push));
+            case WireFrames.PushRequest push -> pushes.submit(() -> handlePush(push));
         }
     }
 

@@ -46,6 +46,11 @@ public final class NodeClientMain {
         PushResumePolicy policy = opts.containsKey("policy") ? PushResumePolicy.parse(opts.get("policy"))
                 : PushResumePolicy.fromEnvironment(System.getenv(), PushResumePolicy.SUPERVISED);
         String client = opts.get("client");
+        // LIVESYNC_REBASE_DEFERRAL=off turns the rebase deferral off (to measure what it buys; default on)
+        io.livesync.core.leader.LeaderConfig.RebaseDeferral deferral =
+                "off".equalsIgnoreCase(System.getenv("LIVESYNC_REBASE_DEFERRAL"))
+                        ? io.livesync.core.leader.LeaderConfig.RebaseDeferral.OFF
+                        : io.livesync.core.leader.LeaderConfig.RebaseDeferral.DEFAULT;
         Store store = Store.builder().storeId(opts.get("store")).clientId(client).schema(TodoSchema.schema())
                 .storage(storage.startsWith("file:") ? Storage.file(Path.of(storage.substring(5))) : Storage.inMemory())
                 .backend(WebSocketSyncBackend.builder(URI.create(opts.get("url")), opts.get("store"))
@@ -61,7 +66,8 @@ public final class NodeClientMain {
                 .leaderPushBatchSize(Integer.parseInt(opts.getOrDefault("leader-push-batch", "100")))
                 .rebasePauseMillis(Long.parseLong(opts.getOrDefault("rebase-pause-ms", "0")))
                 .leader(l -> l.backendPushBatchSize(Integer.parseInt(opts.getOrDefault("backend-push-batch", "2")))
-                        .backoff(200, 2000).pushTimeoutMillis(5000).stallAfterMillis(4000).watchdogIntervalMillis(1000))
+                        .backoff(200, 2000).pushTimeoutMillis(5000).stallAfterMillis(4000).watchdogIntervalMillis(1000)
+                        .rebaseDeferral(deferral))
                 .log(JsonLog.toFile(Path.of(opts.get("log")), debug))
                 .build();
         int created = 0;
@@ -94,6 +100,8 @@ public final class NodeClientMain {
                                 .put("localHead", s.localHead().toString()).put("loop", s.pushLoop())
                                 .put("loopReason", s.pushLoopReason()).put("connected", s.connected())
                                 .put("rebases", s.stats().pullRebases()).put("advances", s.stats().pullAdvances())
+                                .put("rebasesDeferred", s.stats().rebasesDeferred())
+                                .put("upstreamDeferred", s.upstreamDeferred())
                                 .put("pushErrors", s.stats().pushErrors()).put("policy", s.pushResumePolicy().cliName());
                         if (s.failure() != null) {
                             reply.put("failure", s.failure());

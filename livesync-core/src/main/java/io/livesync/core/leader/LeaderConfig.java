@@ -20,6 +20,46 @@ public final class LeaderConfig {
     private final long watchdogIntervalMillis;
     private final PushLimits pushLimits;
     private final BackendResetPolicy backendResetPolicy;
+    private final RebaseDeferral rebaseDeferral;
+
+    /**
+     * When a leader with many pending events receives upstream events that diverge from them, it may hold them back
+     * instead of rebasing its whole backlog at once: while upstream streams in (another client pushing its backlog),
+     * every rebase is outdated by the next burst and any push of ours is bound to fail, so rebasing once per burst
+     * costs O(K) per burst for nothing. Only under {@link PushResumePolicy#SUPERVISED}. The held events are applied
+     * (one rebase) as soon as one of these holds:
+     * <ul>
+     *   <li>they number at least {@code fraction} of the pending events (so a backlog of K is rebased about once per
+     *       {@code fraction * K} upstream events, not once per page);</li>
+     *   <li>no upstream page arrived for {@code quietMillis} (the other client is done; now our push can win);</li>
+     *   <li>the first of them arrived {@code capMillis} ago (what the app sees never lags upstream by more);</li>
+     *   <li>the connection is lost, or the backend is reset.</li>
+     * </ul>
+     * Fewer than {@code minPending} pending events are always rebased at once (a small rebase is cheap). While events
+     * are held, nothing is pushed (the server has events this client has not applied, so any push would be refused).
+     * Each deferral is logged ({@code rebase-deferred}) and counted ({@link LeaderStats#rebasesDeferred()}).
+     */
+    public record RebaseDeferral(boolean enabled, int minPending, double fraction, long quietMillis, long capMillis) {
+        /** The default: pending backlogs of 200 or more wait for upstream to reach half the backlog, 100 ms of quiet or 2 s. */
+        public static final RebaseDeferral DEFAULT = new RebaseDeferral(true, 200, 0.5, 100, 2000);
+        /** Every diverging upstream page is applied at once (LiveStore's behaviour). */
+        public static final RebaseDeferral OFF = new RebaseDeferral(false, 0, 0, 1, 1);
+
+        public RebaseDeferral {
+            if (enabled) {
+                if (minPending < 1) {
+                    throw new IllegalArgumentException("rebase deferral minPending must be >= 1, got " + minPending);
+                }
+                if (!(fraction > 0 && fraction <= 10)) {
+                    throw new IllegalArgumentException("rebase deferral fraction must be in (0, 10], got " + fraction);
+                }
+                if (quietMillis < 1 || capMillis < quietMillis) {
+                    throw new IllegalArgumentException("rebase deferral needs 1 <= quietMillis (" + quietMillis
+                            + ") <= capMillis (" + capMillis + ")");
+                }
+            }
+        }
+    }
 
     private LeaderConfig(Builder b) {
         this.schema = b.schema;
@@ -33,6 +73,7 @@ public final class LeaderConfig {
         this.watchdogIntervalMillis = b.watchdogIntervalMillis;
         this.pushLimits = b.pushLimits;
         this.backendResetPolicy = b.backendResetPolicy;
+        this.rebaseDeferral = b.rebaseDeferral;
     }
 
     public static Builder builder(Schema schema) {
@@ -95,6 +136,11 @@ public final class LeaderConfig {
         return backendResetPolicy;
     }
 
+    /** When diverging upstream may wait instead of rebasing the backlog at once ({@link RebaseDeferral}). */
+    public RebaseDeferral rebaseDeferral() {
+        return rebaseDeferral;
+    }
+
     public Builder toBuilder() {
         Builder b = new Builder(schema);
         b.backendPushBatchSize = backendPushBatchSize;
@@ -107,6 +153,7 @@ public final class LeaderConfig {
         b.watchdogIntervalMillis = watchdogIntervalMillis;
         b.pushLimits = pushLimits;
         b.backendResetPolicy = backendResetPolicy;
+        b.rebaseDeferral = rebaseDeferral;
         return b;
     }
 
@@ -115,7 +162,7 @@ public final class LeaderConfig {
         return "LeaderConfig{backendPushBatchSize=" + backendPushBatchSize + ", livePull=" + livePull + ", policy="
                 + pushResumePolicy.cliName() + ", backoff=" + backoffBaseMillis + ".." + backoffCapMillis
                 + "ms, pushTimeout=" + pushTimeoutMillis + "ms, stallAfter=" + stallAfterMillis + "ms, pushLimits="
-                + pushLimits + "}";
+                + pushLimits + ", rebaseDeferral=" + rebaseDeferral + "}";
     }
 
     /** Builder for {@link LeaderConfig}. */
@@ -131,6 +178,7 @@ public final class LeaderConfig {
         private long watchdogIntervalMillis = 5_000;
         private PushLimits pushLimits = PushLimits.UNLIMITED;
         private BackendResetPolicy backendResetPolicy = BackendResetPolicy.REHOME_PENDING;
+        private RebaseDeferral rebaseDeferral = RebaseDeferral.DEFAULT;
 
         private Builder(Schema schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
@@ -188,6 +236,11 @@ public final class LeaderConfig {
 
         public Builder backendResetPolicy(BackendResetPolicy policy) {
             this.backendResetPolicy = Objects.requireNonNull(policy, "backendResetPolicy");
+            return this;
+        }
+
+        public Builder rebaseDeferral(RebaseDeferral deferral) {
+            this.rebaseDeferral = Objects.requireNonNull(deferral, "rebaseDeferral");
             return this;
         }
 

@@ -51,5 +51,5 @@ public sealed interface LeaderInput {
     record TimerFired(TimerKind kind, long token) implements LeaderInput {}
 
     /** The leader's timers. */
-    enum TimerKind { BACKOFF, PUSH_TIMEOUT, WATCHDOG, PULL_RETRY }
+    enum TimerKind { BACKOFF, PUSH_TIMEOUT, WATCHDOG, PULL_RETRY, REBASE_DEFERRAL }
 }

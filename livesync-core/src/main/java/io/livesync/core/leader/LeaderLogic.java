@@ -142,12 +142,13 @@ public final class LeaderLogic {
     private void onDisconnected(Ctx ctx, String cause) {
         ctx.s = ctx.s.withConnected(false).withPull(0, ctx.s.pullAttempt(), false);
         ctx.log(Level.WARN, "connection-down", "cause", cause);
+        flushDeferred(ctx, "disconnected");
     }
 
     private void startPull(Ctx ctx) {
         long pullId = ctx.newId();
         ctx.s = ctx.s.withPull(pullId, ctx.s.pullAttempt(), false);
-        long cursor = ctx.s.sync().upstreamHead().global();
+        long cursor = ctx.s.receivedHead(); // deferred upstream events are not pulled again
         ctx.effects.add(new LeaderEffect.StartPull(pullId, cursor, ctx.s.backendId(), config.livePull()));
         ctx.log(Level.DEBUG, "pull-start", "pullId", pullId, "cursor", cursor);
     }
@@ -260,27 +261,24 @@ public final class LeaderLogic {
         }
         List<Event> events = page.events();
         if (!events.isEmpty()) {
-            String gap = chainProblem(ctx.s.sync().upstreamHead().global(), events);
+            String gap = chainProblem(ctx.s.receivedHead(), events);
             if (gap != null) {
                 pullProtocolError(ctx, gap);
                 return;
             }
-            MergeResult result;
-            try {
-                result = ctx.s.sync().merge(new MergePayload.UpstreamAdvance(events), isClientOnly, true);
-            } catch (SyncInvariantViolation violation) {
-                pullProtocolError(ctx, violation.getMessage());
+            if (ctx.s.deferred() != null) {
+                // upstream already diverged from the pending events: the new page only adds to what waits
+                DeferredUpstream more = ctx.s.deferred().plus(events, ctx.now);
+                if (!keepDeferring(ctx, more.events().size(), more.sinceMillis())) {
+                    ctx.s = ctx.s.withDeferred(more);
+                    flushDeferred(ctx, flushReason(ctx, more.events().size(), more.sinceMillis()));
+                } else {
+                    ctx.s = ctx.s.withDeferred(more).withStats(ctx.s.stats().deferred());
+                    ctx.log(Level.DEBUG, "rebase-deferred", "events", events.size(), "deferred", more.events().size(),
+                            "pending", ctx.s.sync().pending().size());
+                }
+            } else if (!applyUpstream(ctx, events, adoptedBackendId, true)) {
                 return;
-            }
-            if (adoptedBackendId != null) {
-                ctx.s = ctx.s.withBackendId(adoptedBackendId);
-                ctx.log(Level.INFO, "backend-id-learned", "backendId", adoptedBackendId);
-            }
-            long backendHead = events.getLast().seq().global();
-            switch (result) {
-                case MergeResult.Advance advance -> applyAdvance(ctx, events, advance, backendHead, adoptedBackendId);
-                case MergeResult.Rebase rebase -> applyRebase(ctx, events, rebase, backendHead, adoptedBackendId);
-                case MergeResult.Reject reject -> throw new IllegalStateException("an upstream advance never rejects");
             }
         } else if (adoptedBackendId != null) {
             ctx.s = ctx.s.withBackendId(adoptedBackendId);
@@ -295,6 +293,111 @@ public final class LeaderLogic {
             }
         }
         dispatch(ctx);
+    }
+
+    /**
+     * Merges upstream events that chain onto the upstream head and applies the result; a diverging result may be
+     * deferred instead ({@link LeaderConfig.RebaseDeferral}) when {@code mayDefer}. False after a protocol error.
+     */
+    private boolean applyUpstream(Ctx ctx, List<Event> events, String adoptedBackendId, boolean mayDefer) {
+        MergeResult result;
+        try {
+            result = ctx.s.sync().merge(new MergePayload.UpstreamAdvance(events), isClientOnly, true);
+        } catch (SyncInvariantViolation violation) {
+            pullProtocolError(ctx, violation.getMessage());
+            return false;
+        }
+        if (adoptedBackendId != null) {
+            ctx.s = ctx.s.withBackendId(adoptedBackendId);
+            ctx.log(Level.INFO, "backend-id-learned", "backendId", adoptedBackendId);
+        }
+        if (mayDefer && result instanceof MergeResult.Rebase && keepDeferring(ctx, events.size(), ctx.now)) {
+            long token = ctx.newId();
+            ctx.s = ctx.s.withDeferred(new DeferredUpstream(events, ctx.now, ctx.now, token, 1))
+                    .withStats(ctx.s.stats().deferred());
+            ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.REBASE_DEFERRAL, token,
+                    ctx.now + config.rebaseDeferral().quietMillis()));
+            if (adoptedBackendId != null) {
+                ctx.effects.add(new LeaderEffect.Persist(List.of(), List.of(), List.of(), null, adoptedBackendId));
+            }
+            ctx.log(Level.INFO, "rebase-deferred", "events", events.size(), "deferred", events.size(),
+                    "pending", ctx.s.sync().pending().size(), "first", events.getFirst().seq().toString(),
+                    "until", "upstream reaches " + deferThreshold(ctx) + " events, "
+                            + config.rebaseDeferral().quietMillis() + " ms of quiet or "
+                            + config.rebaseDeferral().capMillis() + " ms");
+            return true;
+        }
+        long backendHead = events.getLast().seq().global();
+        switch (result) {
+            case MergeResult.Advance advance -> applyAdvance(ctx, events, advance, backendHead, adoptedBackendId);
+            case MergeResult.Rebase rebase -> applyRebase(ctx, events, rebase, backendHead, adoptedBackendId);
+            case MergeResult.Reject reject -> throw new IllegalStateException("an upstream advance never rejects");
+        }
+        return true;
+    }
+
+    /** Upstream events to accumulate before a deferred rebase runs: a fraction of the pending backlog. */
+    private long deferThreshold(Ctx ctx) {
+        return (long) Math.ceil(config.rebaseDeferral().fraction() * ctx.s.sync().pending().size());
+    }
+
+    /** Whether {@code deferredEvents} diverging upstream events, the first received at {@code since}, may wait. */
+    private boolean keepDeferring(Ctx ctx, int deferredEvents, long since) {
+        LeaderConfig.RebaseDeferral d = config.rebaseDeferral();
+        return d.enabled() && config.pushResumePolicy() == PushResumePolicy.SUPERVISED && ctx.s.connected()
+                && ctx.s.sync().pending().size() >= d.minPending() && deferredEvents < deferThreshold(ctx)
+                && ctx.now - since < d.capMillis();
+    }
+
+    private String flushReason(Ctx ctx, int deferredEvents, long since) {
+        if (!ctx.s.connected()) {
+            return "disconnected";
+        }
+        if (ctx.now - since >= config.rebaseDeferral().capMillis()) {
+            return "cap";
+        }
+        if (ctx.s.sync().pending().size() < config.rebaseDeferral().minPending()) {
+            return "few-pending";
+        }
+        return deferredEvents >= deferThreshold(ctx) ? "threshold" : "quiet";
+    }
+
+    /** Applies the deferred upstream events, if any (one merge: at most one rebase), and resumes pushing. */
+    private void flushDeferred(Ctx ctx, String reason) {
+        flushDeferred(ctx, reason, true);
+    }
+
+    private void flushDeferred(Ctx ctx, String reason, boolean thenPush) {
+        DeferredUpstream d = ctx.s.deferred();
+        if (d == null) {
+            return;
+        }
+        ctx.s = ctx.s.withDeferred(null);
+        ctx.log(Level.INFO, "rebase-deferral-end", "reason", reason, "deferred", d.events().size(),
+                "pages", d.pages(), "deferredMillis", ctx.now - d.sinceMillis(),
+                "pending", ctx.s.sync().pending().size());
+        if (applyUpstream(ctx, d.events(), null, false) && thenPush) {
+            dispatch(ctx);
+        }
+    }
+
+    /** The one timer of a deferral: ends it at the cap or after quiet upstream, else looks again later. */
+    private void onDeferralTimer(Ctx ctx, long token) {
+        DeferredUpstream d = ctx.s.deferred();
+        if (d == null || d.timerToken() != token) {
+            return;
+        }
+        LeaderConfig.RebaseDeferral cfg = config.rebaseDeferral();
+        if (ctx.now - d.sinceMillis() >= cfg.capMillis()) {
+            flushDeferred(ctx, "cap");
+        } else if (ctx.now - d.lastMillis() >= cfg.quietMillis()) {
+            flushDeferred(ctx, "quiet");
+        } else {
+            long next = ctx.newId();
+            ctx.s = ctx.s.withDeferred(d.withTimer(next));
+            ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.REBASE_DEFERRAL, next,
+                    Math.min(d.lastMillis() + cfg.quietMillis(), d.sinceMillis() + cfg.capMillis())));
+        }
     }
 
     private void applyAdvance(Ctx ctx, List<Event> incoming, MergeResult.Advance advance, long backendHead,
@@ -429,8 +532,9 @@ public final class LeaderLogic {
 
     private void dispatch(Ctx ctx) {
         LeaderState s = ctx.s;
-        if (s.fatalError() != null || !s.connected() || !s.caughtUp() || !(s.push() instanceof PushLoop.Idle)) {
-            return;
+        if (s.fatalError() != null || !s.connected() || !s.caughtUp() || !(s.push() instanceof PushLoop.Idle)
+                || s.deferred() != null) {
+            return; // while upstream events are deferred, the server is ahead of us: a push would be refused
         }
         List<Event> batch = nextBatch(s);
         if (batch.isEmpty()) {
@@ -512,10 +616,11 @@ public final class LeaderLogic {
             case SyncError.BackendIdMismatch mismatch -> onBackendReset(ctx, mismatch);
             case SyncError.ServerAhead ahead -> {
                 park(ctx, PushLoop.ParkReason.SERVER_AHEAD, "");
-                if (policy == PushResumePolicy.SUPERVISED) {
+                if (policy == PushResumePolicy.SUPERVISED && ctx.s.deferred() == null) {
                     // Re-pull from the persisted cursor: its catch-up brings the events that explain the rejection
                     // (even when they arrived on the live pull before the rejection did), and its NoMore page
-                    // resumes the loop. Nothing else has to happen upstream.
+                    // resumes the loop. Nothing else has to happen upstream. With deferred upstream events the
+                    // explanation is in hand already, and the end of the deferral resumes the loop.
                     startPull(ctx);
                 }
             }
@@ -686,6 +791,7 @@ public final class LeaderLogic {
             stopForGood(ctx, mismatch);
             return;
         }
+        ctx.s = ctx.s.withDeferred(null); // events of the old store, which the reset drops anyway
         SyncState before = ctx.s.sync();
         boolean keep = policy == BackendResetPolicy.REHOME_PENDING;
         SyncState fresh = keep ? new SyncState(before.pending(), EventSeq.ROOT, before.localHead())
@@ -710,6 +816,7 @@ public final class LeaderLogic {
     }
 
     private void stopForGood(Ctx ctx, SyncError error, String hint) {
+        flushDeferred(ctx, "sync-stopped", false); // what was received is applied, as it would have been at once
         String reason = error.describe();
         ctx.s = ctx.s.withFatal(reason).withPush(new PushLoop.Parked(PushLoop.ParkReason.SYNC_STOPPED, reason, ctx.now,
                 true))
@@ -739,6 +846,7 @@ public final class LeaderLogic {
                 }
             }
             case WATCHDOG -> onWatchdog(ctx);
+            case REBASE_DEFERRAL -> onDeferralTimer(ctx, token);
         }
     }
 

@@ -26,6 +26,7 @@ import io.livesync.core.SyncState;
  * @param logTail the position of the last event in the local log before the first pending event (confirmed
  *     client-only events can sit after the upstream head): where events move to when the first pending event is
  *     dropped after a server refusal
+ * @param deferred upstream events received and not applied yet (see {@link DeferredUpstream}), or {@code null}
  */
 public record LeaderState(
         SyncState sync,
@@ -43,7 +44,8 @@ public record LeaderState(
         String fatalError,
         LeaderStats stats,
         int learnedMaxEvents,
-        EventSeq logTail) {
+        EventSeq logTail,
+        DeferredUpstream deferred) {
 
     /** The state of a leader that just opened its database. */
     public static LeaderState initial(SyncState sync, String backendId, long seed) {
@@ -52,77 +54,92 @@ public record LeaderState(
         EventSeq tail = sync.pending().isEmpty() ? sync.localHead()
                 : sync.pending().getFirst().seq().client() > 0 ? sync.pending().getFirst().parent() : sync.upstreamHead();
         return new LeaderState(sync, PushLoop.IDLE, null, 0, 1, 0, 0, false, false, backendId, 0, seed, null,
-                LeaderStats.ZERO, 0, tail);
+                LeaderStats.ZERO, 0, tail, null);
     }
 
     LeaderState withSync(SyncState s) {
         return new LeaderState(s, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withPush(PushLoop p) {
         return new LeaderState(sync, p, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withPushCursor(EventSeq cursor) {
         return new LeaderState(sync, push, cursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withBackoffAttempt(int attempt) {
         return new LeaderState(sync, push, pushCursor, attempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withNextId(long id) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, id, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withPull(long pullId, int attempt, boolean isCaughtUp) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, pullId, attempt, connected,
-                isCaughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
+                isCaughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withConnected(boolean isConnected) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, isConnected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withBackendId(String id) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, id, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail);
+                caughtUp, id, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withProgress(long millis) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, millis, rng, fatalError, stats, learnedMaxEvents, logTail);
+                caughtUp, backendId, millis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withRng(long next) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, next, fatalError, stats, learnedMaxEvents, logTail);
+                caughtUp, backendId, lastProgressMillis, next, fatalError, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withFatal(String error) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, error, stats, learnedMaxEvents, logTail);
+                caughtUp, backendId, lastProgressMillis, rng, error, stats, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withStats(LeaderStats s) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, s, learnedMaxEvents, logTail);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, s, learnedMaxEvents, logTail, deferred);
     }
 
     LeaderState withLearnedMaxEvents(int max) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, max, logTail);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, max, logTail, deferred);
     }
 
     LeaderState withLogTail(EventSeq tail) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, tail);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, tail, deferred);
+    }
+
+    LeaderState withDeferred(DeferredUpstream d) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, d);
+    }
+
+    /** The global position up to which upstream events were received: deferred ones included. */
+    public long receivedHead() {
+        return deferred == null ? sync.upstreamHead().global() : deferred.head();
+    }
+
+    /** How many received upstream events wait to be applied (0 when none are deferred). */
+    public int deferredCount() {
+        return deferred == null ? 0 : deferred.events().size();
     }
 
     /**

@@ -1,6 +1,10 @@
 package io.livesync.core.leader;
 
-/** Counters of what a leader did, for {@code syncStatus()}, logs and metrics. */
+/**
+ * Counters of what a leader did, for {@code syncStatus()}, logs and metrics. {@code rebasesDeferred} counts upstream
+ * pages whose (diverging) application was deferred by the rebase deferral of {@link LeaderConfig#rebaseDeferral()}:
+ * each is a rebase of the whole backlog that was not run on its own.
+ */
 public record LeaderStats(
         long pushesSent,
         long pushesAccepted,
@@ -11,57 +15,63 @@ public record LeaderStats(
         long loopResumes,
         long stallsSuspected,
         long localPushesRejected,
-        long protocolErrors) {
+        long protocolErrors,
+        long rebasesDeferred) {
 
-    public static final LeaderStats ZERO = new LeaderStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final LeaderStats ZERO = new LeaderStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     LeaderStats sent() {
         return new LeaderStats(pushesSent + 1, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
-                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors, rebasesDeferred);
     }
 
     LeaderStats accepted() {
         return new LeaderStats(pushesSent, pushesAccepted + 1, pushErrors, pullAdvances, pullRebases, loopParks,
-                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors, rebasesDeferred);
     }
 
     LeaderStats pushError() {
         return new LeaderStats(pushesSent, pushesAccepted, pushErrors + 1, pullAdvances, pullRebases, loopParks,
-                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors, rebasesDeferred);
     }
 
     LeaderStats advance() {
         return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances + 1, pullRebases, loopParks,
-                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors, rebasesDeferred);
     }
 
     LeaderStats rebase() {
         return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases + 1, loopParks,
-                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors, rebasesDeferred);
     }
 
     LeaderStats park() {
         return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks + 1,
-                loopResumes, stallsSuspected, localPushesRejected, protocolErrors);
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors, rebasesDeferred);
     }
 
     LeaderStats resume() {
         return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
-                loopResumes + 1, stallsSuspected, localPushesRejected, protocolErrors);
+                loopResumes + 1, stallsSuspected, localPushesRejected, protocolErrors, rebasesDeferred);
     }
 
     LeaderStats stall() {
         return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
-                loopResumes, stallsSuspected + 1, localPushesRejected, protocolErrors);
+                loopResumes, stallsSuspected + 1, localPushesRejected, protocolErrors, rebasesDeferred);
     }
 
     LeaderStats localReject() {
         return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
-                loopResumes, stallsSuspected, localPushesRejected + 1, protocolErrors);
+                loopResumes, stallsSuspected, localPushesRejected + 1, protocolErrors, rebasesDeferred);
     }
 
     LeaderStats protocolError() {
         return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
-                loopResumes, stallsSuspected, localPushesRejected, protocolErrors + 1);
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors + 1, rebasesDeferred);
+    }
+
+    LeaderStats deferred() {
+        return new LeaderStats(pushesSent, pushesAccepted, pushErrors, pullAdvances, pullRebases, loopParks,
+                loopResumes, stallsSuspected, localPushesRejected, protocolErrors, rebasesDeferred + 1);
     }
 }
