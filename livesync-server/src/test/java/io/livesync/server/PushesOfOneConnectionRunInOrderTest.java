@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livesync.core.Event;
+import io.livesync.hub.PushValidator;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
