@@ -11,7 +11,6 @@ import io.livesync.core.wire.Wire03Codec;
 import io.livesync.core.wire.Wire03Frames;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
 
@@ -22,21 +21,10 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  * a 0.3 and a 0.4 client can share a store. Same concurrency policy as {@link WsConnection}: Pongs jump the queue,
  * requests run on virtual threads, one writer per socket.
  */
-public final class Ws03Connection implements Session.Listener.AutoDemanding, ServerConnection {
+public final class Ws03Connection extends SocketConnection {
 
 
-    private final SyncServer server;
-    private final String storeId;
-    private final String remote;
-    private final OutboundFrames outbound = new OutboundFrames(this::close, this::shed);
-    private final AtomicBoolean closed = new AtomicBoolean();
     private final Wire03Codec codec;
-    /** Whether the socket itself is closed (not just closing): what {@code livesync_connections_open} counts. */
-    private final AtomicBoolean gone = new AtomicBoolean();
-    private final AtomicBoolean shedOnce = new AtomicBoolean();
-    /** Released once our close frame is written (or the socket is gone). */
-    private final java.util.concurrent.CountDownLatch closeWritten = new java.util.concurrent.CountDownLatch(1);
-    private volatile Session session;
     private volatile StoreHub.Subscription live;
     private volatile boolean pullRequested;
     private final java.util.concurrent.locks.ReentrantLock liveLock = new java.util.concurrent.locks.ReentrantLock();
@@ -45,21 +33,14 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
     private final Authenticator.Decision.Granted identity;
 
     Ws03Connection(SyncServer server, String storeId, String remote, Authenticator.Decision.Granted identity) {
+        super(server, storeId, remote);
         this.identity = identity;
-        this.server = server;
-        this.storeId = storeId;
-        this.remote = remote;
         this.codec = new Wire03Codec(server.codec());
     }
 
     @Override
     public void onWebSocketOpen(Session s) {
-        session = s;
-        server.metrics().connectionsOpened.increment();
-        server.metrics().connectionsOpen.incrementAndGet();
-        server.register(this); // reset, dropConnections and shutdown reach 0.3 sockets too
-        server.log().write("INFO", "connection-open", "store", storeId, "remote", remote, "protocol", "0.3");
-        outbound.start("livesync-ws03-writer", s, closed::get, server.config().sendTimeout());
+        opened(s, "livesync-ws03-writer");
         // In the 0.3 protocol every socket of a store receives every accepted batch, pull request or not (the 0.3.1
         // client does not re-send its pull after a reconnect); a PullReq replaces this with a catch-up + live pull.
         io.livesync.core.Threads.startVirtual("livesync-ws03-follow", this::followLive);
@@ -247,107 +228,16 @@ public final class Ws03Connection implements Session.Listener.AutoDemanding, Ser
         }
     }
 
-    /** Whether one more frame may be queued; if not, the client is shed (same bounds as the 0.4 protocol). */
-    private boolean withinQueueBounds() {
-        if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
-            shed("slow-consumer: more than " + server.config().maxQueuedFramesPerConnection() + " frames queued");
-            return false;
-        }
-        if (outbound.queuedChars() >= server.config().maxQueuedBytesPerConnection()) {
-            shed("slow-consumer: more than " + server.config().maxQueuedBytesPerConnection() + " bytes queued");
-            return false;
-        }
-        return true;
-    }
-
-    @Override
-    public String storeId() {
-        return storeId;
-    }
-
     @Override
     public String protocol() {
         return "0.3";
     }
 
     @Override
-    public String remote() {
-        return remote;
-    }
-
-    @Override
-    public void closeAfterFlush(int status, String reason) {
-        outbound.closeAfterFlush(status, reason);
-    }
-
-    @Override
-    public boolean awaitWriterStopped(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
-        return outbound.awaitFinished(timeout, unit) && closeWritten.await(Math.max(0, deadline - System.nanoTime()),
-                java.util.concurrent.TimeUnit.NANOSECONDS);
-    }
-
-    @Override
-    public void close(int status, String reason) {
-        Session s = session;
-        if (s != null && s.isOpen()) {
-            s.close(status, reason.length() > 120 ? reason.substring(0, 120) : reason,
-                    Callback.from(closeWritten::countDown, e -> closeWritten.countDown()));
-        } else {
-            closeWritten.countDown();
-        }
-        shutdown();
-    }
-
-    private void shutdown() {
-        if (closed.compareAndSet(false, true)) {
-            StoreHub.Subscription sub = live;
-            if (sub != null) {
-                sub.cancel();
-            }
-            server.unregister(this);
-        }
-    }
-
-    @Override
-    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
-        server.log().write("INFO", "connection-close", "store", storeId, "remote", remote, "status", statusCode,
-                "protocol", "0.3");
-        shutdown();
-        closeWritten.countDown();
-        gone();
-        callback.succeed();
-    }
-
-    @Override
-    public void onWebSocketError(Throwable cause) {
-        shutdown();
-        closeWritten.countDown();
-        gone();
-    }
-
-    /**
-     * Sheds a client that does not read: logged, counted, and the connection is cut at once (a close frame could
-     * never reach it), so its memory and its slot in {@code livesync_connections_open} are freed now.
-     */
-    void shed(String reason) {
-        if (!shedOnce.compareAndSet(false, true)) {
-            return;
-        }
-        server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason", reason);
-        server.metrics().shedConnections.increment();
-        Session s = session;
-        shutdown();
-        closeWritten.countDown();
-        if (s != null) {
-            s.disconnect();
-        }
-        gone();
-    }
-
-    private void gone() {
-        if (gone.compareAndSet(false, true)) {
-            server.metrics().connectionsOpen.decrementAndGet();
+    protected void endPulls() {
+        StoreHub.Subscription sub = live;
+        if (sub != null) {
+            sub.cancel();
         }
     }
 }

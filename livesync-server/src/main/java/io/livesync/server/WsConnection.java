@@ -11,11 +11,8 @@ import io.livesync.core.wire.WireFrames.WireError;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
 
@@ -32,23 +29,12 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  *       buffer is shed by cutting its socket (logged, counted); a live pull is never ended or failed.</li>
  * </ul>
  */
-public final class WsConnection implements Session.Listener.AutoDemanding, ServerConnection {
+public final class WsConnection extends SocketConnection {
 
     private static final Pattern REQUEST_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]{1,40})\"");
 
-    private final SyncServer server;
-    private final String storeId;
-    private final String remote;
     private final String pongText;
-    private final OutboundFrames outbound = new OutboundFrames(this::close, this::shed);
     private final Map<String, PullHandle> pulls = new ConcurrentHashMap<>();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    /** Whether the socket itself is closed (not just closing): what {@code livesync_connections_open} counts. */
-    private final AtomicBoolean gone = new AtomicBoolean();
-    private final AtomicBoolean shedOnce = new AtomicBoolean();
-    /** Released once our close frame is written (or the socket is gone). */
-    private final java.util.concurrent.CountDownLatch closeWritten = new java.util.concurrent.CountDownLatch(1);
-    private volatile Session session;
     /** This connection's pushes, one at a time in arrival order (chained batches are never reordered). */
     private final PushLane pushes = new PushLane("livesync-push", io.livesync.core.Threads.REPORT);
 
@@ -115,20 +101,13 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
     }
 
     WsConnection(SyncServer server, String storeId, String remote) {
-        this.server = server;
-        this.storeId = storeId;
-        this.remote = remote;
+        super(server, storeId, remote);
         this.pongText = server.codec().encode(new WireFrames.Pong());
     }
 
     @Override
     public void onWebSocketOpen(Session s) {
-        this.session = s;
-        server.metrics().connectionsOpened.increment();
-        server.metrics().connectionsOpen.incrementAndGet();
-        server.register(this);
-        server.log().write("INFO", "connection-open", "store", storeId, "remote", remote);
-        outbound.start("livesync-ws-writer", s, closed::get, server.config().sendTimeout());
+        opened(s, "livesync-ws-writer");
     }
 
     @Override
@@ -324,107 +303,15 @@ public final class WsConnection implements Session.Listener.AutoDemanding, Serve
     }
 
     @Override
-    public void closeAfterFlush(int status, String reason) {
-        outbound.closeAfterFlush(status, reason);
-    }
-
-    @Override
-    public boolean awaitWriterStopped(long timeout, TimeUnit unit) throws InterruptedException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
-        return outbound.awaitFinished(timeout, unit)
-                && closeWritten.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    /** Whether one more frame may be queued; if not, the client is shed (a slow or flooding client). */
-    private boolean withinQueueBounds() {
-        if (outbound.size() >= server.config().maxQueuedFramesPerConnection()) {
-            shed("slow-consumer: more than " + server.config().maxQueuedFramesPerConnection() + " frames queued");
-            return false;
-        }
-        if (outbound.queuedChars() >= server.config().maxQueuedBytesPerConnection()) {
-            shed("slow-consumer: more than " + server.config().maxQueuedBytesPerConnection() + " bytes queued");
-            return false;
-        }
-        return true;
-    }
-
-    /** Closes the socket (the client reconnects and re-pulls with its cursor). */
-    @Override
-    public void close(int status, String reason) {
-        Session s = session;
-        if (s != null && s.isOpen()) {
-            String r = reason.length() > 120 ? reason.substring(0, 120) : reason;
-            s.close(status, r, Callback.from(closeWritten::countDown, e -> closeWritten.countDown()));
-        } else {
-            closeWritten.countDown();
-        }
-        shutdown();
-    }
-
-    private void shutdown() {
-        if (closed.compareAndSet(false, true)) {
-            for (PullHandle handle : pulls.values()) {
-                handle.cancel();
-            }
-            pulls.clear();
-            server.unregister(this);
-        }
-    }
-
-    @Override
-    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
-        server.log().write("INFO", "connection-close", "store", storeId, "remote", remote, "status", statusCode,
-                "reason", reason);
-        shutdown();
-        closeWritten.countDown();
-        gone();
-        callback.succeed();
-    }
-
-    @Override
-    public void onWebSocketError(Throwable cause) {
-        server.log().write("WARN", "connection-error", "store", storeId, "remote", remote, "error", cause.toString());
-        shutdown();
-        closeWritten.countDown();
-        gone();
-    }
-
-    @Override
-    public String storeId() {
-        return storeId;
-    }
-
-    @Override
     public String protocol() {
         return "0.4";
     }
 
     @Override
-    public String remote() {
-        return remote;
-    }
-    /**
-     * Sheds a client that does not read: logged, counted, and the connection is cut at once (a close frame could
-     * never reach it), so its memory and its slot in {@code livesync_connections_open} are freed now.
-     */
-    void shed(String reason) {
-        if (!shedOnce.compareAndSet(false, true)) {
-            return;
+    protected void endPulls() {
+        for (PullHandle handle : pulls.values()) {
+            handle.cancel();
         }
-        server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason", reason);
-        server.metrics().shedConnections.increment();
-        Session s = session;
-        shutdown();
-        closeWritten.countDown();
-        if (s != null) {
-            s.disconnect();
-        }
-        gone();
-    }
-
-    private void gone() {
-        if (gone.compareAndSet(false, true)) {
-            server.metrics().connectionsOpen.decrementAndGet();
-        }
+        pulls.clear();
     }
 }
