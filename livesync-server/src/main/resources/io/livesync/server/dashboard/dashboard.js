@@ -134,7 +134,7 @@ async function renderFlags(view) {
   view.replaceChildren(
     el('h1', {}, 'Flags'),
     el('p', { class: 'muted' }, 'Newest first. Lagging live pull after ' + t.lagAfterMillis + ' ms; ServerAhead loop after '
-      + t.serverAheadRepeats + ' refusals at one parent; quiet after a failed push after ' + t.quietAfterMillis + ' ms.'),
+      + t.serverAheadRepeats + ' ServerAhead refusals in a row, each below the head the one before named; quiet after a failed push after ' + t.quietAfterMillis + ' ms.'),
     table(['raised', 'kind', 'store', 'client id', 'connection', 'cleared', 'detail'],
       f.flags.map(x => [time(x.raisedAt), x.kind, x.store, x.clientId || '', x.connection || '', time(x.clearedAt), x.detail]),
       i => (f.flags[i].active ? 'flag-active' : '')));
