@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * H001 in LiveStore's own code: the npm release 0.3.1 (before the fix) stalls under fault F2 (lost-ack-close) and a
  * foreign event, which forces a rebase, heals it; 0.4.0 (with the fix) recovers by itself. The server flags the
- * stalled 0.3.1 client ({@code quiet-after-failed-push}, docs/dashboard.md) and not the 0.4.0 one. The other faults and
+ * stalled 0.3.1 client ({@code quiet-after-failed-push}, docs/dashboard.md), not the 0.4.0 one, and not the idle healthy
+ * LiveStore 0.4.0 client that every run has next to client A. The other faults and
  * clients run with {@code livesync repro h001 --client all --fault all}.
  */
 class ReproH001RealClientsTest {
@@ -37,7 +38,11 @@ class ReproH001RealClientsTest {
         // (quiet-after-failed-push, default threshold 10 s: raised within the 3 s + 12 s before the probe)
         String flags = text.substring(text.indexOf("flags the server raised by itself"));
         assertThat(flags).containsPattern("livestore-0.3.1\\s+F2\\s+quiet-after-failed-push client=client-a \\(last push"
-                + " at \\S+ \\(2 events at parent 0, protocol 0.3\\): accepted, ack not delivered \\(injected lost ack\\)")
+                + " at \\S+ \\(2 events at parent 1, protocol 0.3\\): accepted, ack not delivered \\(injected lost ack\\)")
                 .containsPattern("livestore-0.4.0\\s+F2\\s+none");
+        // the idle, healthy LiveStore 0.4.0 client of each run pushed once (accepted) and stayed connected while the
+        // store moved on for longer than the quiet threshold: never flagged
+        assertThat(flags).doesNotContain("client=" + ReproRealClients.IDLE_CLIENT);
+        assertThat(flags.lines().filter(l -> l.contains(" client=")).count()).as(flags).isEqualTo(1); // 0.3.1's only
     }
 }
