@@ -19,7 +19,8 @@ import java.util.UUID;
  * H001 in real clients (the project's H001-REAL-CLIENTS.md): LiveStore 0.3.1 (before the fix), LiveStore 0.4.0 (with
  * it) and livesync's Java client (legacy and default policy) against livesync's server, which injects one fault on
  * the first accepted push: F1 error-after-store, F2 lost-ack-close, F3 blackhole (then the client restarts).
- * Scenario: an idle, healthy LiveStore 0.4.0 client pushes one todo; A starts from it and commits B1 (2 todos), the
+ * Scenario: an idle, healthy client (LiveStore 0.4.0 next to LiveStore clients, livesync's default next to livesync
+ * ones) pushes one todo; A starts from it and commits B1 (2 todos), the
  * fault hits B1, wait 3 s, A commits B2 (2 todos), observe 12 s. Stalled = A still has events the server lacks and the
  * server head is still B1's last event (3). Then the probe: one foreign event at the head; healed = the server gets B2
  * and A has nothing pending. The idle client, connected throughout, must not be flagged.
@@ -106,22 +107,24 @@ public final class ReproRealClients {
         String token = UUID.randomUUID().toString();
         try (SyncServer server = SyncServer.start(ServerConfig.builder().port(0).dataDir(dir.resolve("server-data"))
                 .tokens(Map.of("*", token)).testHooks(true).logFile(dir.resolve("server.log")).build())) {
-            // An idle, healthy client of the same store: a LiveStore 0.4.0 app that pushed one todo (accepted) before
-            // the fault and stays connected and idle while the store moves on; the server must never flag it.
-            LiveStoreDriver idle = new LiveStoreDriver("ws://127.0.0.1:" + server.port(), store, IDLE_CLIENT, token,
-                    "memory", dir.resolve(IDLE_CLIENT + ".log"), "interop/livestore-node");
+            // An idle, healthy client of the same store, of A's family (a LiveStore 0.4.0 app next to LiveStore
+            // clients, livesync's default next to livesync clients, so that those runs need no Node): it pushes one
+            // todo (accepted) before the fault is armed and stays connected and idle while the store moves on; the
+            // server must never flag it.
+            Client idle = start(kind.driverFolder() != null ? Kind.LIVESTORE_040 : Kind.LIVESYNC_DEFAULT, IDLE_CLIENT,
+                    server, store, token, dir, 1);
             Client a = null;
             try {
-                idle.create(1, 1);
+                idle.create(1);
                 awaitHead(server, store, 1, Duration.ofSeconds(60));
                 server.faults(PushFaults.onNthAcceptedPush(fault.afterAccept, 1));
-                a = start(kind, server, store, token, dir, 1);
+                a = start(kind, "client-a", server, store, token, dir, 1);
                 awaitTodos(a, 1, Duration.ofSeconds(60)); // A starts from the idle client's todo
                 a.create(2); // B1: the fault hits it
                 Thread.sleep(settle.toMillis()); // the scenario's 3 s (a schedule, not synchronization)
                 if (fault == Fault.F3) {
                     a.close(); // the client is stopped and started again on its files
-                    a = start(kind, server, store, token, dir, 2);
+                    a = start(kind, "client-a", server, store, token, dir, 2);
                 }
                 a.create(2); // B2
                 Thread.sleep(observe.toMillis()); // the observation window
@@ -137,7 +140,8 @@ public final class ReproRealClients {
                     probes++;
                     healed = awaitHealed(a, server, store, 3 + probes + 2, Duration.ofSeconds(probes == 1 ? 10 : 20));
                 }
-                boolean idleFlagged = flagsRaised(dir).stream().anyMatch(f -> f.contains("client=" + IDLE_CLIENT + " "));
+                boolean idleFlagged = flagsRaised(dir).stream()
+                        .anyMatch(f -> f.contains("client=" + IDLE_CLIENT + " "));
                 boolean expected = stalled == expectStall(kind, fault) && (!stalled || healed) && !idleFlagged;
                 return new Row(kind, fault, stalled, pending, head, healed, probes, expected, dir);
             } finally {
@@ -175,7 +179,8 @@ public final class ReproRealClients {
 
     /**
      * Healed: the client has nothing the server lacks and B2 reached the server after the probe(s) (the head is at
-     * least the idle client's todo + B1 + probes + B2; a client that never saw B1's echo re-pushes B1 too, which LiveStore 0.3.1 does).
+     * least the idle client's todo + B1 + probes + B2; a client that never saw B1's echo re-pushes B1 too, which
+     * LiveStore 0.3.1 does).
      */
     private static boolean awaitHealed(Client a, SyncServer server, String store, long minimumHead, Duration timeout)
             throws Exception {
@@ -190,13 +195,13 @@ public final class ReproRealClients {
         return false;
     }
 
-    private Client start(Kind kind, SyncServer server, String store, String token, Path dir, int incarnation)
-            throws IOException {
+    private Client start(Kind kind, String clientId, SyncServer server, String store, String token, Path dir,
+            int incarnation) throws IOException {
         String url = "ws://127.0.0.1:" + server.port();
-        Path stderr = dir.resolve("client-a-" + incarnation + ".log");
+        Path stderr = dir.resolve(clientId + "-" + incarnation + ".log");
         if (kind == Kind.LIVESTORE_031 || kind == Kind.LIVESTORE_040) {
-            Path storage = Files.createDirectories(dir.resolve("client-a-data"));
-            LiveStoreDriver d = new LiveStoreDriver(url, store, "client-a", token, "fs:" + storage, stderr,
+            Path storage = Files.createDirectories(dir.resolve(clientId + "-data"));
+            LiveStoreDriver d = new LiveStoreDriver(url, store, clientId, token, "fs:" + storage, stderr,
                     kind == Kind.LIVESTORE_031 ? "interop/livestore-0.3.1" : "interop/livestore-node");
             return new Client() {
                 public void create(int n) throws IOException {
@@ -218,14 +223,15 @@ public final class ReproRealClients {
         }
         Map<String, String> opts = new LinkedHashMap<>();
         opts.put("store", store);
-        opts.put("client", "client-a");
+        opts.put("client", clientId);
         opts.put("url", url);
         opts.put("token", token);
-        opts.put("storage", "file:" + dir.resolve("client-a.db"));
+        opts.put("storage", "file:" + dir.resolve(clientId + ".db"));
         opts.put("backend-push-batch", "50");
         opts.put("policy", kind == Kind.LIVESYNC_LEGACY ? "rebase-only" : "supervised");
-        opts.put("log", dir.resolve("client-a.log").toString());
-        NodeProcess p = NodeProcess.start("client-a", opts, dir.resolve("client-a-" + incarnation + ".stderr"), Map.of());
+        opts.put("log", dir.resolve(clientId + ".log").toString());
+        NodeProcess p = NodeProcess.start(clientId, opts, dir.resolve(clientId + "-" + incarnation + ".stderr"),
+                Map.of());
         return new Client() {
             public void create(int n) throws IOException {
                 p.call("{\"cmd\":\"create\",\"count\":" + n + ",\"batch\":" + n + "}");
