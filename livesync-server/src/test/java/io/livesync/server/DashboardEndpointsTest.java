@@ -98,6 +98,39 @@ class DashboardEndpointsTest {
     }
 
     @Test
+    void anAdminJwtOpensTheDashboardAJwtWithoutTheAdminClaimOrExpiredDoesNot(@TempDir Path dir) throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        String admin = Jwts.hs256(Jwts.claims("ops", now.plusSeconds(3600), null, null, true));
+        String reader = Jwts.hs256(Jwts.claims("alice", now.plusSeconds(3600), List.of("*"), null, false));
+        String expired = Jwts.hs256(Jwts.claims("ops", now.minusSeconds(3600), null, null, true));
+        // JWTs and no admin token: the dashboard is on, for JWTs with the admin claim only
+        try (SyncServer server = SyncServer.start(ServerConfig.builder().port(0).dataDir(dir)
+                .tokens(Map.of("*", "secret")).jwtHs256Secret(Jwts.SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .logFile(dir.resolve("server.log")).build())) {
+            for (String path : List.of("/admin", "/admin/api/overview", "/admin/api/flags")) {
+                assertThat(get(server, path).statusCode()).as(path).isEqualTo(401);
+                assertThat(get(server, path, "Authorization", "Bearer " + admin).statusCode()).as(path).isEqualTo(200);
+                assertThat(get(server, path, "Authorization", "Bearer " + reader).statusCode()).as(path).isEqualTo(403);
+                assertThat(get(server, path, "Authorization", "Bearer " + expired).statusCode()).as(path)
+                        .isEqualTo(403);
+            }
+            HttpResponse<String> login = http.send(HttpRequest.newBuilder(server.httpUri().resolve("/admin/login"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("token=" + admin)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(login.statusCode()).isEqualTo(303);
+            String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+            assertThat(get(server, "/admin/api/overview", "Cookie", cookie.substring(0, cookie.indexOf(';')))
+                    .statusCode()).isEqualTo(200);
+            HttpResponse<String> readerLogin = http.send(HttpRequest.newBuilder(server.httpUri().resolve("/admin/login"))
+                    .POST(HttpRequest.BodyPublishers.ofString("token=" + reader)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(readerLogin.statusCode()).isEqualTo(403);
+            assertThat(readerLogin.headers().firstValue("Set-Cookie")).isEmpty();
+        }
+    }
+
+    @Test
     void thePageReferencesOnlyItsOwnAssets(@TempDir Path dir) throws Exception {
         try (SyncServer server = server(dir, ADMIN)) {
             String page = get(server, "/admin", "Authorization", "Bearer " + ADMIN).body();
