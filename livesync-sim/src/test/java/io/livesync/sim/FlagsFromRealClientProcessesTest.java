@@ -135,8 +135,9 @@ class FlagsFromRealClientProcessesTest {
             busy.call("{\"cmd\":\"create\",\"count\":2000,\"batch\":100}");
             await("busy's 2,000 events stored", Duration.ofSeconds(60),
                     unchecked(() -> s.eventStore().meta(store).head() == 2000 && pending(busy) == 0), () -> "");
-            // the new client's catch-up starts 10 s late, so its first push certainly comes before any page
-            s.delayCatchUps(10_000);
+            // the new client's catch-up starts 15 s late, so its first push certainly comes before any page (the
+            // LiveStore client connects while it boots and commits as soon as it has booted)
+            s.delayCatchUps(15_000);
             try (LiveStoreDriver ls = new LiveStoreDriver("ws://127.0.0.1:" + s.port(), store, "ls-behind", TOKEN,
                     "memory", dir.resolve("ls-behind.err"))) {
                 ls.create(200, 10);
