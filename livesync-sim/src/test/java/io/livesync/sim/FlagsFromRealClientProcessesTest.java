@@ -218,4 +218,55 @@ class FlagsFromRealClientProcessesTest {
             }
         }
     }
+
+    /**
+     * The same flag with two instances on one PostgreSQL database: a livesync client process writes through instance
+     * A, a LiveStore 0.4.0 client reads through instance B, whose catch-ups are slow. B flags its lagging pull against
+     * the store-wide head (written through A) and shows only its own connection; A, whose client is at the head, flags
+     * nothing.
+     */
+    @Test
+    void onTwoPostgresInstancesTheInstanceServingTheLaggingPullFlagsIt(@TempDir Path dir) throws Exception {
+        String pg = System.getProperty("livesync.postgres", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+        String schema = "flags_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String store = "shared";
+        ServerConfig.Builder config = ServerConfig.builder().port(0).tokens(Map.of("*", TOKEN)).adminToken(ADMIN)
+                .postgres(pg, schema);
+        try (SyncServer a = SyncServer.start(config.nodeId("server-a").logFile(dir.resolve("a.log")).build());
+                SyncServer b = SyncServer.start(config.nodeId("server-b").logFile(dir.resolve("b.log")).build());
+                NodeProcess writer = livesync(a, store, "writer", dir)) {
+            FlagThresholds fast = new FlagThresholds(Duration.ofSeconds(2), 5, Duration.ofSeconds(60),
+                    Duration.ofMillis(100));
+            a.flagThresholds(fast);
+            b.flagThresholds(fast);
+            writer.call("{\"cmd\":\"create\",\"count\":10,\"batch\":5}");
+            await("the writer's 10 events stored", Duration.ofSeconds(60),
+                    unchecked(() -> a.eventStore().meta(store).head() == 10 && pending(writer) == 0), () -> "");
+            b.delayCatchUps(20_000);
+            try (LiveStoreDriver reader = new LiveStoreDriver("ws://127.0.0.1:" + b.port(), store, "reader", TOKEN,
+                    "memory", dir.resolve("reader.err"))) {
+                await("a lagging-live-pull flag on B", Duration.ofSeconds(40),
+                        unchecked(() -> flags(b, store, "lagging-live-pull", false).size() == 1),
+                        () -> Objects.toString(b.activeFlags("lagging-live-pull")));
+                b.delayCatchUps(0);
+                assertThat(flags(b, store, "lagging-live-pull", false).getFirst().path("detail").asText())
+                        .contains("live pull at 0, store head 10 (10 events behind)");
+                JsonNode onB = api(b, "/admin/api/stores/" + store);
+                assertThat(onB.path("head").asLong()).isEqualTo(10); // written through A
+                assertThat(onB.path("connections")).hasSize(1); // B's own: the reader's
+                assertThat(onB.path("node").asText()).isEqualTo("server-b");
+                assertThat(reader.waitFor(10, 40_000).path("reached").asBoolean()).isTrue();
+                await("B's flag cleared", Duration.ofSeconds(30),
+                        unchecked(() -> flags(b, store, "lagging-live-pull", true).isEmpty()),
+                        () -> Objects.toString(b.activeFlags("lagging-live-pull")));
+                // A served the writer, at the head throughout: no flag of any kind
+                assertThat(api(a, "/admin/api/flags").path("flags")).isEmpty();
+            }
+        } finally {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg);
+                    java.sql.Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
 }
