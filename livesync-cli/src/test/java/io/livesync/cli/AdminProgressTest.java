@@ -100,6 +100,15 @@ class AdminProgressTest {
             assertThat(redirected).doesNotContain("\r").matches(SUMMARY_EXPORT.formatted(
                     java.util.regex.Pattern.quote(backup.toString())) + "\\R");
 
+            // the events to stdout redirected to a file, the error output on the terminal: the bar and the summary on
+            // the terminal, the events alone in the file
+            Path viaStdout = dir.resolve("via-stdout.jsonl");
+            String toFile = onTerminal(dir, cli("admin", "export", "orig", "--server", url, "--token", ADMIN) + " > '"
+                    + viaStdout + "'");
+            assertThat(toFile).contains("\r[").contains("] 100% 1,200/1,200 events")
+                    .containsPattern("\rexported 1200 events of orig in \\d+\\.\\d s \\(server head 1200\\)");
+            assertThat(Files.readString(viaStdout)).isEqualTo(Files.readString(backup));
+
             // import: the upload in MB, then what the server is doing, then the summary
             String importing = onTerminal(dir, cli("admin", "import", "copy", backup.toString(), "--server", url,
                     "--token", ADMIN));
