@@ -39,7 +39,15 @@ final class Dashboard extends Handler.Wrapper {
     /** Events a page of the event browser reads at most, whatever the filter matches. */
     static final int MAX_SCANNED = 5_000;
 
+    /** Sizes computed less than this long ago are served from the cache: computing them reads every stored event. */
+    static final java.time.Duration SIZES_FRESH = java.time.Duration.ofSeconds(60);
+
     private final SyncServer server;
+    /** The stored bytes of every store, computed when an operator asks (a scan of every event), and when. */
+    private volatile Sizes sizes;
+    private final java.util.concurrent.locks.ReentrantLock sizesLock = new java.util.concurrent.locks.ReentrantLock();
+
+    private record Sizes(Instant at, Map<String, Long> bytes) {}
 
     Dashboard(SyncServer server, Handler next) {
         super(next);
@@ -160,6 +168,8 @@ final class Dashboard extends Handler.Wrapper {
         String rest = path.substring("/admin/api/".length());
         if (rest.equals("overview")) {
             json(response, callback, 200, overview());
+        } else if (rest.equals("sizes")) {
+            json(response, callback, 200, sizes());
         } else if (rest.equals("flags")) {
             json(response, callback, 200, flags("true".equals(query.getValue("active")), query.getValue("store")));
         } else if (rest.startsWith("stores/")) {
@@ -226,6 +236,39 @@ final class Dashboard extends Handler.Wrapper {
             stores.add(storeSummary(id, now));
         }
         out.put("activeFlags", server.flags().list(true, null).size());
+        Sizes known = sizes;
+        out.put("sizesAt", known == null ? null : known.at().toString());
+        return out;
+    }
+
+    /**
+     * The stored bytes of every store ({@code EventStore#stores()}, as {@code livesync admin stores} shows them). That
+     * reads every stored event, so it runs only when asked ({@code /admin/api/sizes}, the page's button), one at a
+     * time, and an answer younger than {@link #SIZES_FRESH} is reused; the overview shows the last one with its time.
+     */
+    private ObjectNode sizes() {
+        Sizes known = sizes;
+        if (known == null || known.at().plus(SIZES_FRESH).isBefore(Instant.now())) {
+            sizesLock.lock();
+            try {
+                known = sizes;
+                if (known == null || known.at().plus(SIZES_FRESH).isBefore(Instant.now())) {
+                    Map<String, Long> bytes = new java.util.HashMap<>();
+                    for (EventStore.StoreStats st : server.eventStore().stores()) {
+                        bytes.put(st.storeId(), st.bytes());
+                    }
+                    known = new Sizes(Instant.now(), Map.copyOf(bytes));
+                    sizes = known;
+                }
+            } finally {
+                sizesLock.unlock();
+            }
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("at", known.at().toString());
+        ArrayNode stores = out.putArray("stores");
+        known.bytes().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> stores.addObject().put("storeId", e.getKey()).put("bytes", e.getValue()));
         return out;
     }
 
@@ -236,6 +279,13 @@ final class Dashboard extends Handler.Wrapper {
         long head = server.hub().head(id);
         s.put("head", head);
         s.put("events", head);
+        Sizes known = sizes;
+        Long bytes = known == null ? null : known.bytes().get(id);
+        if (bytes == null) {
+            s.putNull("bytes");
+        } else {
+            s.put("bytes", bytes.longValue());
+        }
         s.put("connections", server.facts().openSockets(id));
         s.put("httpClients", server.facts().connections(id).stream().filter(f -> f.protocol.equals("http")).count());
         List<StoreStats.Point> lastMinute = st.series(now, 1, 60);

@@ -50,7 +50,7 @@ class DashboardEndpointsTest {
             assertThat(RawClient.httpPush(http, server, "s1", "secret", RawClient.batch(1, 1, "x")).statusCode())
                     .isEqualTo(200);
             for (String path : List.of("/admin", "/admin/api/overview", "/admin/api/flags", "/admin/api/stores/s1",
-                    "/admin/api/stores/s1/events", "/admin/assets/dashboard.js")) {
+                    "/admin/api/stores/s1/events", "/admin/api/sizes", "/admin/assets/dashboard.js")) {
                 HttpResponse<String> none = get(server, path);
                 assertThat(none.statusCode()).as(path).isEqualTo(401);
                 assertThat(none.body()).doesNotContain("dashboard.js\"");
@@ -127,6 +127,30 @@ class DashboardEndpointsTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(readerLogin.statusCode()).isEqualTo(403);
             assertThat(readerLogin.headers().firstValue("Set-Cookie")).isEmpty();
+        }
+    }
+
+    @Test
+    void storedBytesAreComputedWhenAskedAndShownWithTheirTime(@TempDir Path dir) throws Exception {
+        try (SyncServer server = server(dir, ADMIN)) {
+            assertThat(RawClient.httpPush(http, server, "s1", "secret", RawClient.batch(1, 3, "sized")).statusCode())
+                    .isEqualTo(200);
+            // not computed until asked: it reads every stored event
+            JsonNode before = api(server, "/admin/api/overview");
+            assertThat(before.path("sizesAt").isNull()).isTrue();
+            assertThat(before.path("stores").get(0).path("bytes").isNull()).isTrue();
+            JsonNode sizes = api(server, "/admin/api/sizes");
+            long bytes = sizes.path("stores").get(0).path("bytes").asLong();
+            // the same number as the admin API's store list (livesync admin stores)
+            JsonNode adminStores = JSON.readTree(get(server, "/admin/v1/stores", "Authorization", "Bearer " + ADMIN)
+                    .body());
+            assertThat(bytes).isPositive().isEqualTo(adminStores.path("stores").get(0).path("bytes").asLong());
+            JsonNode after = api(server, "/admin/api/overview");
+            assertThat(after.path("sizesAt").asText()).isEqualTo(sizes.path("at").asText());
+            assertThat(after.path("stores").get(0).path("bytes").asLong()).isEqualTo(bytes);
+            assertThat(api(server, "/admin/api/stores/s1").path("bytes").asLong()).isEqualTo(bytes);
+            // asked again within a minute: the same answer, not a second scan
+            assertThat(api(server, "/admin/api/sizes").path("at").asText()).isEqualTo(sizes.path("at").asText());
         }
     }
 
