@@ -5,17 +5,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.Reader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Flow;
+import java.util.function.LongConsumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -138,6 +142,10 @@ public final class AdminCommand implements Runnable {
         @Option(names = "--out", description = "the file to write (default: stdout)")
         Path out;
 
+        @Option(names = "--quiet", description = "no progress line (it is drawn on the error output only when that is a "
+                + "terminal); the summary stays")
+        boolean quiet;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -145,21 +153,38 @@ public final class AdminCommand implements Runnable {
         public Integer call() throws Exception {
             HttpResponse<InputStream> r = target.send("GET", Target.storePath(storeId, "export"),
                     HttpRequest.BodyPublishers.noBody(), HttpResponse.BodyHandlers.ofInputStream());
+            PrintWriter err = spec.commandLine().getErr();
             try (InputStream in = r.body()) {
                 if (r.statusCode() != 200) {
                     Target.check(r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
                 }
-                long lines;
+                String head = r.headers().firstValue("Livesync-Head").orElse("?");
+                // to stdout on a terminal, the events themselves scroll by: no progress line over them
+                Progress progress = Progress.of(err, Progress.shouldDraw(quiet)
+                        && (out != null || System.console() == null), "events");
+                try {
+                    progress.total(Long.parseLong(head)); // events are numbered from 1 without gaps
+                } catch (NumberFormatException e) {
+                    progress.total(0);
+                }
+                progress.update(0);
+                long lines = 0;
+                boolean endsWithNewline = true;
                 if (out != null) {
                     Path tmp = out.resolveSibling(out.getFileName() + ".part");
-                    Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    try (var s = Files.lines(out)) {
-                        lines = s.count();
+                    try (OutputStream file = Files.newOutputStream(tmp)) {
+                        byte[] buf = new byte[64 * 1024];
+                        int n;
+                        while ((n = in.read(buf)) != -1) {
+                            file.write(buf, 0, n);
+                            for (int i = 0; i < n; i++) {
+                                lines += buf[i] == '\n' ? 1 : 0;
+                            }
+                            endsWithNewline = buf[n - 1] == '\n';
+                            progress.update(lines);
+                        }
                     }
-                    spec.commandLine().getErr().println("exported " + lines + " events of " + storeId + " to " + out
-                            + " (server head " + r.headers().firstValue("Livesync-Head").orElse("?") + ")");
-                    spec.commandLine().getErr().flush();
+                    Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 } else {
                     PrintWriter w = spec.commandLine().getOut();
                     Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
@@ -167,8 +192,23 @@ public final class AdminCommand implements Runnable {
                     int n;
                     while ((n = reader.read(buf)) != -1) {
                         w.write(buf, 0, n);
+                        for (int i = 0; i < n; i++) {
+                            lines += buf[i] == '\n' ? 1 : 0;
+                        }
+                        endsWithNewline = buf[n - 1] == '\n';
+                        progress.update(lines);
                     }
                     w.flush();
+                }
+                lines += endsWithNewline ? 0 : 1;
+                progress.update(lines);
+                progress.clear();
+                // the summary goes to the error output; when the events went to stdout, only if that error output is
+                // a terminal, so that "export S > f 2>&1" leaves a clean backup
+                if (out != null || Progress.stderrIsTerminal()) {
+                    err.println("exported " + lines + " events of " + storeId + (out != null ? " to " + out : "")
+                            + " in " + progress.elapsed() + " (server head " + head + ")");
+                    err.flush();
                 }
             }
             return 0;
@@ -187,6 +227,10 @@ public final class AdminCommand implements Runnable {
         @Parameters(index = "1", description = "the JSON-lines file (from livesync admin export)")
         Path file;
 
+        @Option(names = "--quiet", description = "no progress line (it is drawn on the error output only when that is a "
+                + "terminal); the summary stays")
+        boolean quiet;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -195,14 +239,68 @@ public final class AdminCommand implements Runnable {
             if (!Files.isReadable(file)) {
                 throw new java.nio.file.NoSuchFileException(file.toString());
             }
-            HttpResponse<String> r = target.send("POST", Target.storePath(storeId, "import"),
-                    HttpRequest.BodyPublishers.ofFile(file), HttpResponse.BodyHandlers.ofString());
+            long size = Files.size(file);
+            Progress progress = Progress.ofBytes(spec.commandLine().getErr(), Progress.shouldDraw(quiet));
+            progress.total(size);
+            progress.update(0);
+            HttpResponse<String> r;
+            try {
+                r = target.send("POST", Target.storePath(storeId, "import"), counting(
+                        HttpRequest.BodyPublishers.ofFile(file), sent -> {
+                            progress.update(sent);
+                            if (sent >= size) {
+                                progress.status(String.format("uploaded %.1f MB; the server checks the chain and commits"
+                                        + " (one transaction) ...", size / 1e6));
+                            }
+                        }), HttpResponse.BodyHandlers.ofString());
+            } finally {
+                progress.clear();
+            }
             Target.check(r.statusCode(), r.body());
             JsonNode answer = Target.JSON.readTree(r.body());
             spec.commandLine().getOut().println("imported " + answer.path("head").asLong() + " events into "
-                    + storeId + " (backend id " + answer.path("backendId").asText() + ")");
+                    + storeId + " in " + progress.elapsed() + " (backend id " + answer.path("backendId").asText() + ")");
             spec.commandLine().getOut().flush();
             return 0;
+        }
+
+        /** {@code inner}, reporting the bytes handed to the HTTP client so far. */
+        static HttpRequest.BodyPublisher counting(HttpRequest.BodyPublisher inner, LongConsumer sent) {
+            return new HttpRequest.BodyPublisher() {
+                @Override
+                public long contentLength() {
+                    return inner.contentLength();
+                }
+
+                @Override
+                public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
+                    inner.subscribe(new Flow.Subscriber<ByteBuffer>() {
+                        private long total;
+
+                        @Override
+                        public void onSubscribe(Flow.Subscription subscription) {
+                            subscriber.onSubscribe(subscription);
+                        }
+
+                        @Override
+                        public void onNext(ByteBuffer item) {
+                            total += item.remaining();
+                            sent.accept(total);
+                            subscriber.onNext(item);
+                        }
+
+                        @Override
+                        public void onError(Throwable throwable) {
+                            subscriber.onError(throwable);
+                        }
+
+                        @Override
+                        public void onComplete() {
+                            subscriber.onComplete();
+                        }
+                    });
+                }
+            };
         }
     }
 

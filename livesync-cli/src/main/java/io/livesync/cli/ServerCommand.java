@@ -105,7 +105,7 @@ final class ServerCommand implements Callable<Integer> {
     long flagLagMs = io.livesync.server.FlagThresholds.DEFAULTS.lagAfter().toMillis();
 
     @Option(names = "--flag-server-ahead-repeats", description = "raise server-ahead-loop after this many ServerAhead "
-            + "refusals in a row at one parent (default: ${DEFAULT-VALUE})")
+            + "refusals in a row, each below the head the one before named (default: ${DEFAULT-VALUE})")
     int flagServerAheadRepeats = io.livesync.server.FlagThresholds.DEFAULTS.serverAheadRepeats();
 
     @Option(names = "--flag-quiet-ms", description = "raise quiet-after-failed-push after a client is this long quiet "

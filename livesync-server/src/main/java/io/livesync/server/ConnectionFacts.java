@@ -42,7 +42,10 @@ final class ConnectionFacts {
 
     private final ReentrantLock lock = new ReentrantLock();
     private int serverAheadStreak;
+    private long streakFirstParent = -1;
     private long streakParent = -1;
+    /** The head the last refusal of the streak named: a push below it did not catch up with what it was told. */
+    private long streakMinimum = -1;
     private Instant streakSince;
 
     ConnectionFacts(String id, String storeId, String protocol, String remote, Instant connectedSince) {
@@ -64,16 +67,24 @@ final class ConnectionFacts {
                 lastServerAheadAt = at;
                 lastServerAheadParent = serverAheadParent;
                 lastServerAheadMinimum = minimum;
-                if (serverAheadParent == streakParent) {
+                // The loop: pushing again at a parent below the head the previous refusal named, i.e. without having
+                // caught up with what the server said. The same parent again is one case; LiveStore 0.4 behind a
+                // backlog is the other: it pushes after every pulled page, each at a parent still below that head.
+                // A client that caught up to the named head and lost a race again starts a new streak.
+                if (serverAheadStreak > 0 && serverAheadParent < streakMinimum) {
                     serverAheadStreak++;
                 } else {
-                    streakParent = serverAheadParent;
+                    streakFirstParent = serverAheadParent;
                     serverAheadStreak = 1;
                     streakSince = at;
                 }
+                streakParent = serverAheadParent;
+                streakMinimum = minimum;
             } else {
                 serverAheadStreak = 0;
+                streakFirstParent = -1;
                 streakParent = -1;
+                streakMinimum = -1;
                 streakSince = null;
             }
         } finally {
@@ -81,13 +92,16 @@ final class ConnectionFacts {
         }
     }
 
-    /** ServerAhead refusals in a row at one parent: {@code [count, parent]}, with when the streak began. */
-    record Streak(int count, long parent, Instant since) {}
+    /**
+     * ServerAhead refusals in a row, each at a parent below the head the refusal before it named: how many, the first
+     * and the last parent pushed at, the head the last refusal named, and when the streak began.
+     */
+    record Streak(int count, long firstParent, long lastParent, long minimum, Instant since) {}
 
     Streak streak() {
         lock.lock();
         try {
-            return new Streak(serverAheadStreak, streakParent, streakSince);
+            return new Streak(serverAheadStreak, streakFirstParent, streakParent, streakMinimum, streakSince);
         } finally {
             lock.unlock();
         }

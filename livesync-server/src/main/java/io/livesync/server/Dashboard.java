@@ -23,9 +23,10 @@ import org.eclipse.jetty.util.Fields;
 /**
  * The operator's dashboard (issue #18, docs/dashboard.md): the page at {@code /admin} (HTML, JavaScript and CSS
  * from the jar, nothing fetched from elsewhere) and its JSON at {@code /admin/api/...}. Everything but the login form
- * needs the admin token ({@link ServerConfig#adminToken()}): {@code Authorization: Bearer <token>}, or the
- * {@code livesync_admin} cookie that {@code POST /admin/login} sets. Without credentials: 401; with a wrong token, or
- * when no admin token is configured: 403. Any other path (including {@code /admin/v1/...}, the admin API) goes to the
+ * needs the admin token ({@link ServerConfig#adminToken()}) or a JWT with the admin claim: {@code Authorization: Bearer
+ * <token>}, or the {@code livesync_admin} cookie that {@code POST /admin/login} sets. Without credentials: 401; with a
+ * wrong token, a JWT without the admin claim or past its expiry, or when the server has neither an admin token nor
+ * JWTs: 403. Any other path (including {@code /admin/v1/...}, the admin API) goes to the
  * wrapped handler.
  */
 final class Dashboard extends Handler.Wrapper {
@@ -38,7 +39,15 @@ final class Dashboard extends Handler.Wrapper {
     /** Events a page of the event browser reads at most, whatever the filter matches. */
     static final int MAX_SCANNED = 5_000;
 
+    /** Sizes computed less than this long ago are served from the cache: computing them reads every stored event. */
+    static final java.time.Duration SIZES_FRESH = java.time.Duration.ofSeconds(60);
+
     private final SyncServer server;
+    /** The stored bytes of every store, computed when an operator asks (a scan of every event), and when. */
+    private volatile Sizes sizes;
+    private final java.util.concurrent.locks.ReentrantLock sizesLock = new java.util.concurrent.locks.ReentrantLock();
+
+    private record Sizes(Instant at, Map<String, Long> bytes) {}
 
     Dashboard(SyncServer server, Handler next) {
         super(next);
@@ -75,9 +84,19 @@ final class Dashboard extends Handler.Wrapper {
             presented = cookie(request.getHeaders().get(HttpHeader.COOKIE));
         }
         if (presented == null || presented.isEmpty()) {
-            return server.config().adminToken() == null ? Auth.WRONG : Auth.MISSING;
+            return enabled() ? Auth.MISSING : Auth.WRONG;
         }
-        return server.config().isAdminToken(presented) ? Auth.OK : Auth.WRONG;
+        return isAdmin(presented) ? Auth.OK : Auth.WRONG;
+    }
+
+    /** The dashboard is on when someone can be an admin: an admin token or JWTs (whose admin claim decides). */
+    private boolean enabled() {
+        return server.config().adminToken() != null || server.config().jwtVerifier() != null;
+    }
+
+    /** The admin token, or a JWT with the admin claim, valid now (so a page opened with a JWT stops at its exp). */
+    private boolean isAdmin(String token) {
+        return server.authenticator().authenticateAdmin(token) instanceof Authenticator.AdminDecision.Admin;
     }
 
     private static String cookie(String header) {
@@ -108,10 +127,12 @@ final class Dashboard extends Handler.Wrapper {
         boolean api = path.startsWith("/admin/api/");
         if (auth != Auth.OK) {
             int status = auth == Auth.MISSING ? 401 : 403;
-            String message = server.config().adminToken() == null
+            String message = !enabled()
                     ? "the dashboard is off: this server has no admin token (--admin-token-file or LIVESYNC_ADMIN_TOKEN)"
-                    : auth == Auth.MISSING ? "the admin token is required (Authorization: Bearer, or log in at /admin/login)"
-                    : "wrong admin token";
+                            + " and accepts no JWTs"
+                    : auth == Auth.MISSING ? "the admin token or an admin JWT is required (Authorization: Bearer, or log"
+                            + " in at /admin/login)"
+                    : "not the admin token, nor a valid JWT with the admin claim";
             if (auth == Auth.MISSING) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"livesync admin\"");
             }
@@ -147,6 +168,8 @@ final class Dashboard extends Handler.Wrapper {
         String rest = path.substring("/admin/api/".length());
         if (rest.equals("overview")) {
             json(response, callback, 200, overview());
+        } else if (rest.equals("sizes")) {
+            json(response, callback, 200, sizes());
         } else if (rest.equals("flags")) {
             json(response, callback, 200, flags("true".equals(query.getValue("active")), query.getValue("store")));
         } else if (rest.startsWith("stores/")) {
@@ -188,10 +211,11 @@ final class Dashboard extends Handler.Wrapper {
                 token = URLDecoder.decode(pair.substring("token=".length()), StandardCharsets.UTF_8).strip();
             }
         }
-        if (!server.config().isAdminToken(token)) {
+        if (token == null || !isAdmin(token)) {
             server.log().write("WARN", "admin-login-refused", "remote", Request.getRemoteAddr(request));
-            html(response, callback, 403, loginPage(server.config().adminToken() == null
-                    ? "the dashboard is off: this server has no admin token" : "wrong admin token"));
+            html(response, callback, 403, loginPage(!enabled()
+                    ? "the dashboard is off: this server has no admin token and accepts no JWTs"
+                    : "not the admin token, nor a valid JWT with the admin claim"));
             return;
         }
         response.getHeaders().add(HttpHeader.SET_COOKIE, COOKIE + "="
@@ -212,6 +236,39 @@ final class Dashboard extends Handler.Wrapper {
             stores.add(storeSummary(id, now));
         }
         out.put("activeFlags", server.flags().list(true, null).size());
+        Sizes known = sizes;
+        out.put("sizesAt", known == null ? null : known.at().toString());
+        return out;
+    }
+
+    /**
+     * The stored bytes of every store ({@code EventStore#stores()}, as {@code livesync admin stores} shows them). That
+     * reads every stored event, so it runs only when asked ({@code /admin/api/sizes}, the page's button), one at a
+     * time, and an answer younger than {@link #SIZES_FRESH} is reused; the overview shows the last one with its time.
+     */
+    private ObjectNode sizes() {
+        Sizes known = sizes;
+        if (known == null || known.at().plus(SIZES_FRESH).isBefore(Instant.now())) {
+            sizesLock.lock();
+            try {
+                known = sizes;
+                if (known == null || known.at().plus(SIZES_FRESH).isBefore(Instant.now())) {
+                    Map<String, Long> bytes = new java.util.HashMap<>();
+                    for (EventStore.StoreStats st : server.eventStore().stores()) {
+                        bytes.put(st.storeId(), st.bytes());
+                    }
+                    known = new Sizes(Instant.now(), Map.copyOf(bytes));
+                    sizes = known;
+                }
+            } finally {
+                sizesLock.unlock();
+            }
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("at", known.at().toString());
+        ArrayNode stores = out.putArray("stores");
+        known.bytes().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> stores.addObject().put("storeId", e.getKey()).put("bytes", e.getValue()));
         return out;
     }
 
@@ -222,6 +279,13 @@ final class Dashboard extends Handler.Wrapper {
         long head = server.hub().head(id);
         s.put("head", head);
         s.put("events", head);
+        Sizes known = sizes;
+        Long bytes = known == null ? null : known.bytes().get(id);
+        if (bytes == null) {
+            s.putNull("bytes");
+        } else {
+            s.put("bytes", bytes.longValue());
+        }
         s.put("connections", server.facts().openSockets(id));
         s.put("httpClients", server.facts().connections(id).stream().filter(f -> f.protocol.equals("http")).count());
         List<StoreStats.Point> lastMinute = st.series(now, 1, 60);
@@ -388,7 +452,7 @@ final class Dashboard extends Handler.Wrapper {
         String m = message == null ? "" : "<p class=\"error\">" + escape(message) + "</p>";
         return "<!doctype html><html><head><meta charset=\"utf-8\"><title>livesync admin: log in</title></head>"
                 + "<body><h1>livesync admin</h1>" + m + "<form method=\"post\" action=\"/admin/login\">"
-                + "<label>Admin token <input type=\"password\" name=\"token\" autofocus></label> "
+                + "<label>Admin token or admin JWT <input type=\"password\" name=\"token\" autofocus></label> "
                 + "<button type=\"submit\">Log in</button></form></body></html>";
     }
 

@@ -6,7 +6,8 @@ import java.time.Duration;
  * When the server raises its flags (docs/dashboard.md).
  *
  * @param lagAfter a live pull behind the store head for at least this long is flagged {@code lagging-live-pull}
- * @param serverAheadRepeats this many ServerAhead refusals in a row at one parent flag {@code server-ahead-loop}
+ * @param serverAheadRepeats this many ServerAhead refusals in a row, each at a parent below the head the one before
+ *     named, flag {@code server-ahead-loop}
  * @param quietAfter a client quiet this long after a failed or un-acked push is flagged {@code quiet-after-failed-push}
  * @param checkEvery how often the conditions are evaluated
  */

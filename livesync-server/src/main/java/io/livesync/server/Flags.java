@@ -143,8 +143,11 @@ final class Flags implements AutoCloseable {
                 String key = LOOP + '|' + f.id;
                 holding.add(key);
                 raise(key, LOOP, f.storeId, f.clientId, f.id, s.count() + " pushes in a row refused with ServerAhead"
-                        + " at parent " + s.parent() + " since " + s.since() + " (the store head is "
-                        + head.apply(f.storeId) + "); protocol " + f.protocol + ", remote " + f.remote);
+                        + (s.firstParent() == s.lastParent() ? " at parent " + s.firstParent()
+                                : " at parents " + s.firstParent() + " to " + s.lastParent())
+                        + ", each below the head the refusal before it named (last " + s.minimum() + "), since "
+                        + s.since() + " (the store head is " + head.apply(f.storeId) + "); protocol " + f.protocol
+                        + ", remote " + f.remote);
             }
         }
         Set<ConnectionRegistry.LastPush> seen = new HashSet<>();

@@ -50,7 +50,7 @@ class DashboardEndpointsTest {
             assertThat(RawClient.httpPush(http, server, "s1", "secret", RawClient.batch(1, 1, "x")).statusCode())
                     .isEqualTo(200);
             for (String path : List.of("/admin", "/admin/api/overview", "/admin/api/flags", "/admin/api/stores/s1",
-                    "/admin/api/stores/s1/events", "/admin/assets/dashboard.js")) {
+                    "/admin/api/stores/s1/events", "/admin/api/sizes", "/admin/assets/dashboard.js")) {
                 HttpResponse<String> none = get(server, path);
                 assertThat(none.statusCode()).as(path).isEqualTo(401);
                 assertThat(none.body()).doesNotContain("dashboard.js\"");
@@ -94,6 +94,63 @@ class DashboardEndpointsTest {
         try (SyncServer server = server(dir, null)) {
             assertThat(get(server, "/admin/api/overview").statusCode()).isEqualTo(403);
             assertThat(get(server, "/admin", "Authorization", "Bearer secret").statusCode()).isEqualTo(403);
+        }
+    }
+
+    @Test
+    void anAdminJwtOpensTheDashboardAJwtWithoutTheAdminClaimOrExpiredDoesNot(@TempDir Path dir) throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        String admin = Jwts.hs256(Jwts.claims("ops", now.plusSeconds(3600), null, null, true));
+        String reader = Jwts.hs256(Jwts.claims("alice", now.plusSeconds(3600), List.of("*"), null, false));
+        String expired = Jwts.hs256(Jwts.claims("ops", now.minusSeconds(3600), null, null, true));
+        // JWTs and no admin token: the dashboard is on, for JWTs with the admin claim only
+        try (SyncServer server = SyncServer.start(ServerConfig.builder().port(0).dataDir(dir)
+                .tokens(Map.of("*", "secret")).jwtHs256Secret(Jwts.SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .logFile(dir.resolve("server.log")).build())) {
+            for (String path : List.of("/admin", "/admin/api/overview", "/admin/api/flags")) {
+                assertThat(get(server, path).statusCode()).as(path).isEqualTo(401);
+                assertThat(get(server, path, "Authorization", "Bearer " + admin).statusCode()).as(path).isEqualTo(200);
+                assertThat(get(server, path, "Authorization", "Bearer " + reader).statusCode()).as(path).isEqualTo(403);
+                assertThat(get(server, path, "Authorization", "Bearer " + expired).statusCode()).as(path)
+                        .isEqualTo(403);
+            }
+            HttpResponse<String> login = http.send(HttpRequest.newBuilder(server.httpUri().resolve("/admin/login"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("token=" + admin)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(login.statusCode()).isEqualTo(303);
+            String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+            assertThat(get(server, "/admin/api/overview", "Cookie", cookie.substring(0, cookie.indexOf(';')))
+                    .statusCode()).isEqualTo(200);
+            HttpResponse<String> readerLogin = http.send(HttpRequest.newBuilder(server.httpUri().resolve("/admin/login"))
+                    .POST(HttpRequest.BodyPublishers.ofString("token=" + reader)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(readerLogin.statusCode()).isEqualTo(403);
+            assertThat(readerLogin.headers().firstValue("Set-Cookie")).isEmpty();
+        }
+    }
+
+    @Test
+    void storedBytesAreComputedWhenAskedAndShownWithTheirTime(@TempDir Path dir) throws Exception {
+        try (SyncServer server = server(dir, ADMIN)) {
+            assertThat(RawClient.httpPush(http, server, "s1", "secret", RawClient.batch(1, 3, "sized")).statusCode())
+                    .isEqualTo(200);
+            // not computed until asked: it reads every stored event
+            JsonNode before = api(server, "/admin/api/overview");
+            assertThat(before.path("sizesAt").isNull()).isTrue();
+            assertThat(before.path("stores").get(0).path("bytes").isNull()).isTrue();
+            JsonNode sizes = api(server, "/admin/api/sizes");
+            long bytes = sizes.path("stores").get(0).path("bytes").asLong();
+            // the same number as the admin API's store list (livesync admin stores)
+            JsonNode adminStores = JSON.readTree(get(server, "/admin/v1/stores", "Authorization", "Bearer " + ADMIN)
+                    .body());
+            assertThat(bytes).isPositive().isEqualTo(adminStores.path("stores").get(0).path("bytes").asLong());
+            JsonNode after = api(server, "/admin/api/overview");
+            assertThat(after.path("sizesAt").asText()).isEqualTo(sizes.path("at").asText());
+            assertThat(after.path("stores").get(0).path("bytes").asLong()).isEqualTo(bytes);
+            assertThat(api(server, "/admin/api/stores/s1").path("bytes").asLong()).isEqualTo(bytes);
+            // asked again within a minute: the same answer, not a second scan
+            assertThat(api(server, "/admin/api/sizes").path("at").asText()).isEqualTo(sizes.path("at").asText());
         }
     }
 

@@ -159,6 +159,11 @@ class DashboardRendersInChromiumTest {
                     page.await("the stores page", "document.querySelector('a.store-link')");
                     assertThat(page.eval("document.querySelector('a.store-link').textContent")).isEqualTo(storeId);
                     assertThat(page.eval("document.querySelector('svg.chart polyline') !== null")).isEqualTo("true");
+                    // stored bytes: computed when the operator asks
+                    assertThat(page.eval("document.querySelector('span.bytes').textContent")).isEmpty();
+                    page.eval("document.getElementById('sizes').click()");
+                    page.await("the store's size", "/\\d+(\\.\\d)? (B|KiB|MiB)/.test(document.querySelector('span.bytes')"
+                            + ".textContent) && document.getElementById('sizes-at').textContent.startsWith('Bytes as of')");
                     page.screenshot(shots.resolve("stores.png"));
 
                     page.eval("location.hash = '#/store/" + storeId + "'");

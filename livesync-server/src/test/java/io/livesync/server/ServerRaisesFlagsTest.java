@@ -130,6 +130,35 @@ class ServerRaisesFlagsTest {
     }
 
     @Test
+    void aClientThatCatchesUpToTheNamedHeadAndLosesTheRaceAgainIsNotALoop(@TempDir Path dir) throws Exception {
+        String storeId = "race";
+        try (SyncServer server = DashboardEndpointsTest.server(dir, DashboardEndpointsTest.ADMIN)) {
+            server.flagThresholds(FAST);
+            String other = RawClient.batch(1, 1, "o").replace("\"clientId\":\"raw\"", "\"clientId\":\"other\"");
+            assertThat(RawClient.httpPush(http, server, storeId, "secret", other).statusCode()).isEqualTo(200);
+            // eight times: another client pushes one event, then "raw" pushes at the head the previous refusal named
+            // (it caught up with what it was told) and loses the race again: each refusal starts a new streak
+            for (long head = 1; head <= 8; head++) {
+                String next = RawClient.batch(head + 1, head + 1, "o").replace("\"clientId\":\"raw\"",
+                        "\"clientId\":\"other\"");
+                assertThat(RawClient.httpPush(http, server, storeId, "secret", next).statusCode()).isEqualTo(200);
+                assertThat(RawClient.httpPush(http, server, storeId, "secret", RawClient.batch(head + 1, head + 1, "r"))
+                        .statusCode()).isEqualTo(409);
+            }
+            server.flags().check();
+            assertThat(server.flags().list(false, null)).noneMatch(f -> f.kind().equals(Flags.LOOP));
+            // the next refusal below the head it was just told (9) is the second of a streak; three more make a loop
+            for (int i = 0; i < 4; i++) {
+                assertThat(RawClient.httpPush(http, server, storeId, "secret", RawClient.batch(9, 9, "r")).statusCode())
+                        .isEqualTo(409);
+            }
+            ServerFixture.await("a server-ahead-loop flag", () -> !server.activeFlags(Flags.LOOP).isEmpty());
+            assertThat(server.activeFlags(Flags.LOOP)).singleElement().asString().startsWith("race/raw: ")
+                    .contains("5 pushes in a row refused with ServerAhead at parent 8, each below the head the refusal before it named (last 9)");
+        }
+    }
+
+    @Test
     void aClientQuietAfterALostAckIsFlaggedAndAHealthyIdleOneIsNot(@TempDir Path dir) throws Exception {
         String storeId = "quiet";
         try (SyncServer server = DashboardEndpointsTest.server(dir, DashboardEndpointsTest.ADMIN);

@@ -19,9 +19,11 @@ import java.util.UUID;
  * H001 in real clients (the project's H001-REAL-CLIENTS.md): LiveStore 0.3.1 (before the fix), LiveStore 0.4.0 (with
  * it) and livesync's Java client (legacy and default policy) against livesync's server, which injects one fault on
  * the first accepted push: F1 error-after-store, F2 lost-ack-close, F3 blackhole (then the client restarts).
- * Scenario: A commits B1 (2 todos), the fault hits B1, wait 3 s, A commits B2 (2 todos), observe 12 s. Stalled =
- * A still has events the server lacks and the server head is still B1's last event. Then the probe: one foreign event
- * at the head; healed = the server gets B2 and A has nothing pending.
+ * Scenario: an idle, healthy client (LiveStore 0.4.0 next to LiveStore clients, livesync's default next to livesync
+ * ones) pushes one todo; A starts from it and commits B1 (2 todos), the
+ * fault hits B1, wait 3 s, A commits B2 (2 todos), observe 12 s. Stalled = A still has events the server lacks and the
+ * server head is still B1's last event (3). Then the probe: one foreign event at the head; healed = the server gets B2
+ * and A has nothing pending. The idle client, connected throughout, must not be flagged.
  */
 public final class ReproRealClients {
 
@@ -105,20 +107,30 @@ public final class ReproRealClients {
         String token = UUID.randomUUID().toString();
         try (SyncServer server = SyncServer.start(ServerConfig.builder().port(0).dataDir(dir.resolve("server-data"))
                 .tokens(Map.of("*", token)).testHooks(true).logFile(dir.resolve("server.log")).build())) {
-            server.faults(PushFaults.onNthAcceptedPush(fault.afterAccept, 1));
-            Client a = start(kind, server, store, token, dir, 1);
+            // An idle, healthy client of the same store, of A's family (a LiveStore 0.4.0 app next to LiveStore
+            // clients, livesync's default next to livesync clients, so that those runs need no Node): it pushes one
+            // todo (accepted) before the fault is armed and stays connected and idle while the store moves on; the
+            // server must never flag it.
+            Client idle = start(kind.driverFolder() != null ? Kind.LIVESTORE_040 : Kind.LIVESYNC_DEFAULT, IDLE_CLIENT,
+                    server, store, token, dir, 1);
+            Client a = null;
             try {
+                idle.create(1);
+                awaitHead(server, store, 1, Duration.ofSeconds(60));
+                server.faults(PushFaults.onNthAcceptedPush(fault.afterAccept, 1));
+                a = start(kind, "client-a", server, store, token, dir, 1);
+                awaitTodos(a, 1, Duration.ofSeconds(60)); // A starts from the idle client's todo
                 a.create(2); // B1: the fault hits it
                 Thread.sleep(settle.toMillis()); // the scenario's 3 s (a schedule, not synchronization)
                 if (fault == Fault.F3) {
                     a.close(); // the client is stopped and started again on its files
-                    a = start(kind, server, store, token, dir, 2);
+                    a = start(kind, "client-a", server, store, token, dir, 2);
                 }
                 a.create(2); // B2
                 Thread.sleep(observe.toMillis()); // the observation window
                 long head = server.eventStore().meta(store).head();
                 long pending = a.pending(head);
-                boolean stalled = pending > 0 && head == 2;
+                boolean stalled = pending > 0 && head == 3; // the idle client's todo and B1
                 // The probe: a foreign event forces a rebase. If the first one has not healed the client within 10 s
                 // (seen once under heavy CPU load), a second one is sent; the table says how many it took.
                 int probes = 0;
@@ -126,19 +138,49 @@ public final class ReproRealClients {
                 while (!healed && probes < 2) {
                     server.appendForeignEvent(store);
                     probes++;
-                    healed = awaitHealed(a, server, store, 2 + probes + 2, Duration.ofSeconds(probes == 1 ? 10 : 20));
+                    healed = awaitHealed(a, server, store, 3 + probes + 2, Duration.ofSeconds(probes == 1 ? 10 : 20));
                 }
-                boolean expected = stalled == expectStall(kind, fault) && (!stalled || healed);
+                boolean idleFlagged = flagsRaised(dir).stream()
+                        .anyMatch(f -> f.contains("client=" + IDLE_CLIENT + " "));
+                boolean expected = stalled == expectStall(kind, fault) && (!stalled || healed) && !idleFlagged;
                 return new Row(kind, fault, stalled, pending, head, healed, probes, expected, dir);
             } finally {
-                a.close();
+                if (a != null) {
+                    a.close();
+                }
+                idle.close();
             }
+        }
+    }
+
+    /** The client id of the idle, healthy client every run has next to client A. */
+    public static final String IDLE_CLIENT = "client-idle";
+
+    private static void awaitHead(SyncServer server, String store, long head, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (server.eventStore().meta(store).head() < head) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the server head of " + store + " did not reach " + head + " in "
+                        + timeout);
+            }
+            Thread.sleep(50); // polling interval of a bounded wait
+        }
+    }
+
+    private static void awaitTodos(Client c, int n, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (c.todos() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("client-a did not receive " + n + " todos in " + timeout);
+            }
+            Thread.sleep(50); // polling interval of a bounded wait
         }
     }
 
     /**
      * Healed: the client has nothing the server lacks and B2 reached the server after the probe(s) (the head is at
-     * least B1 + probes + B2; a client that never saw B1's echo re-pushes B1 too, which LiveStore 0.3.1 does).
+     * least the idle client's todo + B1 + probes + B2; a client that never saw B1's echo re-pushes B1 too, which
+     * LiveStore 0.3.1 does).
      */
     private static boolean awaitHealed(Client a, SyncServer server, String store, long minimumHead, Duration timeout)
             throws Exception {
@@ -153,13 +195,13 @@ public final class ReproRealClients {
         return false;
     }
 
-    private Client start(Kind kind, SyncServer server, String store, String token, Path dir, int incarnation)
-            throws IOException {
+    private Client start(Kind kind, String clientId, SyncServer server, String store, String token, Path dir,
+            int incarnation) throws IOException {
         String url = "ws://127.0.0.1:" + server.port();
-        Path stderr = dir.resolve("client-a-" + incarnation + ".log");
+        Path stderr = dir.resolve(clientId + "-" + incarnation + ".log");
         if (kind == Kind.LIVESTORE_031 || kind == Kind.LIVESTORE_040) {
-            Path storage = Files.createDirectories(dir.resolve("client-a-data"));
-            LiveStoreDriver d = new LiveStoreDriver(url, store, "client-a", token, "fs:" + storage, stderr,
+            Path storage = Files.createDirectories(dir.resolve(clientId + "-data"));
+            LiveStoreDriver d = new LiveStoreDriver(url, store, clientId, token, "fs:" + storage, stderr,
                     kind == Kind.LIVESTORE_031 ? "interop/livestore-0.3.1" : "interop/livestore-node");
             return new Client() {
                 public void create(int n) throws IOException {
@@ -181,14 +223,15 @@ public final class ReproRealClients {
         }
         Map<String, String> opts = new LinkedHashMap<>();
         opts.put("store", store);
-        opts.put("client", "client-a");
+        opts.put("client", clientId);
         opts.put("url", url);
         opts.put("token", token);
-        opts.put("storage", "file:" + dir.resolve("client-a.db"));
+        opts.put("storage", "file:" + dir.resolve(clientId + ".db"));
         opts.put("backend-push-batch", "50");
         opts.put("policy", kind == Kind.LIVESYNC_LEGACY ? "rebase-only" : "supervised");
-        opts.put("log", dir.resolve("client-a.log").toString());
-        NodeProcess p = NodeProcess.start("client-a", opts, dir.resolve("client-a-" + incarnation + ".stderr"), Map.of());
+        opts.put("log", dir.resolve(clientId + ".log").toString());
+        NodeProcess p = NodeProcess.start(clientId, opts, dir.resolve(clientId + "-" + incarnation + ".stderr"),
+                Map.of());
         return new Client() {
             public void create(int n) throws IOException {
                 p.call("{\"cmd\":\"create\",\"count\":" + n + ",\"batch\":" + n + "}");
@@ -245,7 +288,8 @@ public final class ReproRealClients {
                             : "did NOT heal") : "-", r.expected() ? "yes" : "NO");
         }
         out.println();
-        out.println("flags the server raised by itself during each run (docs/dashboard.md):");
+        out.println("flags the server raised by itself during each run (docs/dashboard.md; never for " + IDLE_CLIENT
+                + ", the idle healthy client of every run):");
         for (Row r : rows) {
             List<String> flags = flagsRaised(r.dir());
             out.printf("  %-22s %-4s %s%n", r.kind().label, r.fault(), flags.isEmpty() ? "none" : flags.getFirst());

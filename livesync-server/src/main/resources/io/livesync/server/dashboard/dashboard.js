@@ -57,19 +57,27 @@ function chart(series, width, height) {
 }
 
 const fmt = n => (typeof n === 'number' ? n.toFixed(2) : '');
+const fmtBytes = n => (typeof n !== 'number' ? '' : n < 1024 ? n + ' B' : n < 1048576 ? (n / 1024).toFixed(1) + ' KiB'
+  : (n / 1048576).toFixed(1) + ' MiB');
 const time = s => (s ? s.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '');
 
 async function renderStores(view) {
   const o = await get('/admin/api/overview');
+  // stored bytes are computed only on request: it reads every stored event (docs/dashboard.md)
+  const sizes = el('button', { id: 'sizes' }, o.sizesAt ? 'Compute sizes again' : 'Compute sizes');
+  sizes.addEventListener('click', async () => { sizes.disabled = true; await get('/admin/api/sizes'); refresh(); });
   view.replaceChildren(
     el('h1', {}, 'Stores'),
     el('p', { class: 'muted' }, 'Instance ' + o.node + ' (' + o.eventStore + '); stores this instance has served since it started.'),
-    table(['store', 'head', 'events', 'connections', 'HTTP clients', 'pushes/s (1 min)', 'events/s (1 min)',
+    table(['store', 'head', 'events', 'bytes', 'connections', 'HTTP clients', 'pushes/s (1 min)', 'events/s (1 min)',
       'pushes/s (10 min)', 'last push', 'active flags'],
       o.stores.map(s => [el('a', { href: '#/store/' + encodeURIComponent(s.storeId), class: 'store-link' }, s.storeId),
-        s.head, s.events, s.connections, s.httpClients, fmt(s.pushesPerSecond), fmt(s.eventsPerSecond),
+        s.head, s.events, el('span', { class: 'bytes' }, fmtBytes(s.bytes)), s.connections, s.httpClients,
+        fmt(s.pushesPerSecond), fmt(s.eventsPerSecond),
         chart(s.series, 160, 30), time(s.lastPushAt) + (s.lastPushOutcome ? ' (' + s.lastPushOutcome + ')' : ''),
-        s.activeFlags])));
+        s.activeFlags])),
+    el('p', { class: 'muted', id: 'sizes-at' }, (o.sizesAt ? 'Bytes as of ' + time(o.sizesAt) + '. ' : 'Bytes are not '
+      + 'computed yet. ') + 'Computing them reads every stored event (at most once a minute): ', sizes));
 }
 
 async function renderStore(view, id) {
@@ -134,7 +142,7 @@ async function renderFlags(view) {
   view.replaceChildren(
     el('h1', {}, 'Flags'),
     el('p', { class: 'muted' }, 'Newest first. Lagging live pull after ' + t.lagAfterMillis + ' ms; ServerAhead loop after '
-      + t.serverAheadRepeats + ' refusals at one parent; quiet after a failed push after ' + t.quietAfterMillis + ' ms.'),
+      + t.serverAheadRepeats + ' ServerAhead refusals in a row, each below the head the one before named; quiet after a failed push after ' + t.quietAfterMillis + ' ms.'),
     table(['raised', 'kind', 'store', 'client id', 'connection', 'cleared', 'detail'],
       f.flags.map(x => [time(x.raisedAt), x.kind, x.store, x.clientId || '', x.connection || '', time(x.clearedAt), x.detail]),
       i => (f.flags[i].active ? 'flag-active' : '')));
