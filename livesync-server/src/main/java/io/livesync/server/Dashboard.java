@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.hub.EventStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
