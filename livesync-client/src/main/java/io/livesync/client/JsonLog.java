@@ -1,6 +1,6 @@
 package io.livesync.client;
 
-import io.livesync.core.leader.LeaderEffect.Level;
+import io.livesync.core.LogLevel;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -64,8 +64,8 @@ public final class JsonLog implements AutoCloseable {
     }
 
     /** Writes one line; {@code fields} may not contain the reserved keys. */
-    public void write(Level level, String node, String store, String event, Map<String, ?> fields) {
-        if (out == null || (level == Level.DEBUG && !debug)) {
+    public void write(LogLevel level, String node, String store, String event, Map<String, ?> fields) {
+        if (out == null || (level == LogLevel.DEBUG && !debug)) {
             return;
         }
         String text = io.livesync.core.LogLine.format(Instant.now(), level.name(), node, store, event, fields);

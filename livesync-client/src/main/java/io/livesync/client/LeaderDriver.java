@@ -1,5 +1,6 @@
 package io.livesync.client;
 
+import io.livesync.core.LogLevel;
 import io.livesync.core.Event;
 import io.livesync.core.EventMeta;
 import io.livesync.core.EventSeq;
@@ -121,7 +122,7 @@ final class LeaderDriver {
                 @Override
                 public void connectFailed(String cause) {
                     connectionProblem = cause;
-                    writeLog(state, LeaderEffect.Level.WARN, "connect-failed", Map.of("cause", cause));
+                    writeLog(state, LogLevel.WARN, "connect-failed", Map.of("cause", cause));
                 }
             });
         }
@@ -279,7 +280,7 @@ final class LeaderDriver {
 
         @Override
         public void persist(LeaderEffect.Persist persist) {
-            Set<String> tables = db.persist(persist, warning -> writeLog(shell.state(), LeaderEffect.Level.WARN,
+            Set<String> tables = db.persist(persist, warning -> writeLog(shell.state(), LogLevel.WARN,
                     "unknown-event-skipped", Map.of("detail", warning)));
             if (!tables.isEmpty()) {
                 Set<String> all = new java.util.HashSet<>(touched);
@@ -428,7 +429,7 @@ final class LeaderDriver {
 
     private void fail(String message, Throwable cause) {
         failure = message;
-        writeLog(state, LeaderEffect.Level.ERROR, "leader-failed",
+        writeLog(state, LogLevel.ERROR, "leader-failed",
                 Map.of("error", message, "cause", String.valueOf(cause)));
         for (SessionDriver session : sessions) {
             session.leaderFailed(message);
@@ -439,7 +440,7 @@ final class LeaderDriver {
         pushOwners.clear();
     }
 
-    void writeLog(LeaderState s, LeaderEffect.Level level, String event, Map<String, ?> fields) {
+    void writeLog(LeaderState s, LogLevel level, String event, Map<String, ?> fields) {
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("upstreamHead", s.sync().upstreamHead().toString());
         all.put("localHead", s.sync().localHead().toString());
@@ -453,6 +454,6 @@ final class LeaderDriver {
     }
 
     void logSession(String event, String detail) {
-        writeLog(state, LeaderEffect.Level.INFO, event, Map.of("detail", detail));
+        writeLog(state, LogLevel.INFO, event, Map.of("detail", detail));
     }
 }

@@ -1,6 +1,6 @@
 package io.livesync.client;
 
-import io.livesync.core.leader.LeaderEffect.Level;
+import io.livesync.core.LogLevel;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -17,13 +17,13 @@ final class RebuildLog {
             Consumer<RebuildProgress> listener) {
         return p -> {
             switch (p) {
-                case RebuildProgress.Started s -> log.write(Level.INFO, clientId, storeId, "schema-rebuild-start",
+                case RebuildProgress.Started s -> log.write(LogLevel.INFO, clientId, storeId, "schema-rebuild-start",
                         Map.of("reason", s.reason(), "events", s.totalEvents()));
-                case RebuildProgress.Replayed r -> log.write(Level.DEBUG, clientId, storeId,
+                case RebuildProgress.Replayed r -> log.write(LogLevel.DEBUG, clientId, storeId,
                         "schema-rebuild-progress", Map.of("replayed", r.replayed(), "events", r.totalEvents()));
-                case RebuildProgress.Committing c -> log.write(Level.INFO, clientId, storeId, "schema-rebuild-commit",
+                case RebuildProgress.Committing c -> log.write(LogLevel.INFO, clientId, storeId, "schema-rebuild-commit",
                         Map.of("events", c.totalEvents()));
-                case RebuildProgress.Finished f -> log.write(Level.INFO, clientId, storeId, "schema-rebuild-done",
+                case RebuildProgress.Finished f -> log.write(LogLevel.INFO, clientId, storeId, "schema-rebuild-done",
                         Map.of("events", f.totalEvents()));
             }
             listener.accept(p);

@@ -1,5 +1,6 @@
 package io.livesync.hub;
 
+import io.livesync.core.LogLevel;
 import io.livesync.core.Event;
 import io.livesync.core.PageInfo;
 import io.livesync.core.wire.WireCodec;
@@ -37,7 +38,7 @@ public class StoreHub {
     /** Where the hub writes its structured log lines: a level, an event name and key-value pairs. */
     @FunctionalInterface
     public interface Log {
-        void write(String level, String event, Object... keyValues);
+        void write(LogLevel level, String event, Object... keyValues);
 
         /** Writes nothing. */
         Log DISCARD = (level, event, keyValues) -> {};
@@ -265,7 +266,7 @@ public class StoreHub {
 
             @Override
             public void lost(String error) {
-                log.write("WARN", "listen-lost", "error", error, "stores", stores.size(), "message",
+                log.write(LogLevel.WARN, "listen-lost", "error", error, "stores", stores.size(), "message",
                         "announcements of other instances are lost until LISTEN is back; then every store catches up");
             }
         });
@@ -425,7 +426,7 @@ public class StoreHub {
                 throw new IllegalStateException("it returned null");
             }
         } catch (RuntimeException e) {
-            log.write("ERROR", "push-validator-failed", "store", storeId, "subject", subject, "clientId", clientId,
+            log.write(LogLevel.ERROR, "push-validator-failed", "store", storeId, "subject", subject, "clientId", clientId,
                     "events", batch.size(), "error", e.toString());
             return new PushResult.Rejected(WireCodec.typedError(WireErrorCode.STORAGE_ERROR,
                     "the push validator failed; nothing was stored; retrying is safe"), "storage-error");
@@ -437,7 +438,7 @@ public class StoreHub {
                 long seq = e.seq().global();
                 String reason = refuse.reason().length() > 500 ? refuse.reason().substring(0, 500) : refuse.reason();
                 counters.pushRefused(storeId);
-                log.write("WARN", "event-refused", "store", storeId, "subject", subject, "clientId", e.clientId(),
+                log.write(LogLevel.WARN, "event-refused", "store", storeId, "subject", subject, "clientId", e.clientId(),
                         "seqNum", seq, "name", e.name(), "events", batch.size(), "reason", reason, "audit", true);
                 String message = "event e" + seq + " (" + e.name() + ") was refused: " + reason;
                 com.fasterxml.jackson.databind.node.ObjectNode cause = com.fasterxml.jackson.databind.node
@@ -497,7 +498,7 @@ public class StoreHub {
             }
         }
         st.publishedHead = events.getLast().seq().global();
-        log.write("INFO", "published", "store", storeId, "source", source, "from", before, "head", st.publishedHead,
+        log.write(LogLevel.INFO, "published", "store", storeId, "source", source, "from", before, "head", st.publishedHead,
                 "events", events.size(), "subscribers", st.live.size(), "catchingUp", catchingUp);
     }
 
@@ -508,7 +509,7 @@ public class StoreHub {
             skip++;
         }
         if (skip > 0) {
-            log.write("ERROR", "publish-duplicate-skipped", "store", sub.storeId, "deliveredUpTo", sub.deliveredUpTo,
+            log.write(LogLevel.ERROR, "publish-duplicate-skipped", "store", sub.storeId, "deliveredUpTo", sub.deliveredUpTo,
                     "first", events.getFirst().seq().global(), "skipped", skip);
         }
         for (int from = skip; from < events.size(); from += pageSize) {
@@ -533,11 +534,11 @@ public class StoreHub {
             try {
                 stored = store.meta(storeId).backendId();
             } catch (RuntimeException e) {
-                log.write("ERROR", "publish-failed", "store", storeId, "error", e.toString());
+                log.write(LogLevel.ERROR, "publish-failed", "store", storeId, "error", e.toString());
                 return;
             }
             if (stored.equals(st.backendId)) {
-                log.write("INFO", "announcement-stale", "store", storeId, "backendId", backendId, "head", head);
+                log.write(LogLevel.INFO, "announcement-stale", "store", storeId, "backendId", backendId, "head", head);
                 return;
             }
             remoteReset(storeId, st, stored);
@@ -547,7 +548,7 @@ public class StoreHub {
         try {
             publishLocked(storeId, st, head, null, "announcement");
         } catch (RuntimeException e) {
-            log.write("ERROR", "publish-failed", "store", storeId, "error", e.toString());
+            log.write(LogLevel.ERROR, "publish-failed", "store", storeId, "error", e.toString());
         } finally {
             st.lock.unlock();
         }
@@ -555,7 +556,7 @@ public class StoreHub {
 
     /** Announcements may have been missed: catches every store this instance follows up from its stored head. */
     private void resync() {
-        log.write("INFO", "listen-up", "stores", stores.size());
+        log.write(LogLevel.INFO, "listen-up", "stores", stores.size());
         for (var entry : stores.entrySet()) {
             String storeId = entry.getKey();
             StoreState st = entry.getValue();
@@ -572,7 +573,7 @@ public class StoreHub {
                     st.lock.unlock();
                 }
             } catch (RuntimeException e) {
-                log.write("ERROR", "publish-failed", "store", storeId, "error", e.toString());
+                log.write(LogLevel.ERROR, "publish-failed", "store", storeId, "error", e.toString());
             }
         }
     }
@@ -582,7 +583,7 @@ public class StoreHub {
         if (!stores.remove(storeId, st)) {
             return; // already replaced
         }
-        log.write("WARN", "store-reset-remote", "store", storeId, "oldBackendId", st.backendId, "backendId",
+        log.write(LogLevel.WARN, "store-reset-remote", "store", storeId, "oldBackendId", st.backendId, "backendId",
                 newBackendId, "subscribers", st.live.size());
         for (Subscription sub : st.live) {
             sub.cancel(st);
@@ -669,7 +670,7 @@ public class StoreHub {
         StoreState st = state(storeId);
         Pull pull = new Pull(storeId, cursor, live, sink, new Subscription(storeId, st, sink, owner), st);
         if (cursor > 0 && cursorBackendId != null && !cursorBackendId.equals(st.backendId)) {
-            log.write("WARN", "pull-refused", "store", storeId, "reason", "backend-id-mismatch", "server",
+            log.write(LogLevel.WARN, "pull-refused", "store", storeId, "reason", "backend-id-mismatch", "server",
                     st.backendId, "client", cursorBackendId);
             sink.failed(new BackendIdMismatchError(st.backendId, cursorBackendId));
             pull.phase = Phase.DONE;
@@ -738,7 +739,7 @@ public class StoreHub {
             if (cursor > upTo) {
                 // The client claims events this store does not have: the store was restored from an older copy
                 // without a new backend id (LIVESTORE-WS-PROTOCOL §5 pitfall 6). Say so; never pretend all is well.
-                log.write("ERROR", "pull-cursor-ahead", "store", storeId, "cursor", cursor, "head", upTo);
+                log.write(LogLevel.ERROR, "pull-cursor-ahead", "store", storeId, "cursor", cursor, "head", upTo);
                 sub.cancel();
                 sink.failed(WireCodec.typedError(WireErrorCode.CURSOR_AHEAD, "cursor " + cursor
                         + " is beyond the head " + upTo + " of store " + storeId));
@@ -779,7 +780,7 @@ public class StoreHub {
         private void join() {
             phase = Phase.DONE;
             if (sub.overflowed) {
-                log.write("WARN", "pull-buffer-overflow", "store", storeId, "max", maxBufferedEventsPerPull);
+                log.write(LogLevel.WARN, "pull-buffer-overflow", "store", storeId, "max", maxBufferedEventsPerPull);
                 sink.shed("pull-buffer-overflow: more than " + maxBufferedEventsPerPull
                         + " live events arrived during one catch-up");
                 return;

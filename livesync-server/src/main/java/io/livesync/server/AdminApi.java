@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import io.livesync.hub.EventStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,11 +51,11 @@ final class AdminApi extends Handler.Wrapper {
         if (!path.startsWith(PREFIX) && !path.equals("/admin/v1")) {
             return super.handle(request, response, callback);
         }
-        Thread.ofVirtual().name("livesync-admin-request").start(() -> {
+        io.livesync.core.Threads.startVirtual("livesync-admin-request", () -> {
             try {
                 route(path, request, response, callback);
             } catch (RuntimeException e) {
-                server.log().write("ERROR", "admin-failed", "path", path, "error", e.toString());
+                server.log().write(LogLevel.ERROR, "admin-failed", "path", path, "error", e.toString());
                 reply(response, callback, 503, error("storage-error", "the admin action failed: " + e.getMessage()));
             } catch (Error e) {
                 callback.failed(e); // never leave the request hanging (an OutOfMemoryError, say)

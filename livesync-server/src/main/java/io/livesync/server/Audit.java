@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import io.livesync.core.wire.WireErrorCode;
 
 /**
@@ -24,7 +25,7 @@ final class Audit {
             case RATE_LIMITED -> "rate-limited";
             default -> code.wireName();
         };
-        log.write("WARN", event, "audit", true, "who", who, "action", action, "store", storeId, "code",
+        log.write(LogLevel.WARN, event, "audit", true, "who", who, "action", action, "store", storeId, "code",
                 code.wireName(), "reason", reason, "remote", remote);
     }
 
@@ -35,7 +36,7 @@ final class Audit {
                 "remote", remote};
         System.arraycopy(head, 0, fields, 0, head.length);
         System.arraycopy(details, 0, fields, head.length, details.length);
-        log.write("ok".equals(outcome) ? "INFO" : "WARN", "admin-action",
+        log.write("ok".equals(outcome) ? io.livesync.core.LogLevel.INFO : io.livesync.core.LogLevel.WARN, "admin-action",
                 java.util.Arrays.copyOf(fields, head.length + details.length));
     }
 }

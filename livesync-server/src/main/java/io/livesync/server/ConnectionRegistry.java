@@ -197,7 +197,7 @@ final class ConnectionRegistry {
      * recent errors. Lines naming other store ids (an unauthenticated upgrade for any id, say) are not kept, so that
      * they neither list a store nor make the dashboard read (and thereby create) it.
      */
-    void logged(String level, String event, Object... keyValues) {
+    void logged(io.livesync.core.LogLevel level, String event, Object... keyValues) {
         String storeId = null;
         StringBuilder detail = new StringBuilder();
         for (int i = 0; i + 1 < keyValues.length; i += 2) {
@@ -217,7 +217,7 @@ final class ConnectionRegistry {
         StoreStats stats = storeId == null ? null : storeIfKnown(storeId);
         if (stats != null) {
             String d = detail.length() > 500 ? detail.substring(0, 500) : detail.toString();
-            stats.problem(new StoreStats.Problem(clock.instant(), level, event, d));
+            stats.problem(new StoreStats.Problem(clock.instant(), level.name(), event, d));
         }
     }
 

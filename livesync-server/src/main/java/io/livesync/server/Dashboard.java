@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import io.livesync.hub.EventStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -63,11 +64,11 @@ final class Dashboard extends Handler.Wrapper {
         if (!ours) {
             return super.handle(request, response, callback);
         }
-        Thread.ofVirtual().name("livesync-admin-request").start(() -> {
+        io.livesync.core.Threads.startVirtual("livesync-admin-request", () -> {
             try {
                 route(path, request, response, callback);
             } catch (RuntimeException | IOException e) {
-                server.log().write("ERROR", "admin-request-failed", "path", path, "error", e.toString());
+                server.log().write(LogLevel.ERROR, "admin-request-failed", "path", path, "error", e.toString());
                 json(response, callback, 500, error("internal-error", String.valueOf(e.getMessage())));
             }
         });
@@ -213,7 +214,7 @@ final class Dashboard extends Handler.Wrapper {
             }
         }
         if (token == null || !isAdmin(token)) {
-            server.log().write("WARN", "admin-login-refused", "remote", Request.getRemoteAddr(request));
+            server.log().write(LogLevel.WARN, "admin-login-refused", "remote", Request.getRemoteAddr(request));
             html(response, callback, 403, loginPage(!enabled()
                     ? "the dashboard is off: this server has no admin token and accepts no JWTs"
                     : "not the admin token, nor a valid JWT with the admin claim"));

@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import io.livesync.hub.StoreHub;
 /**
  * Fault injection as a decorator of the push pipeline: installed only when faults are on ({@link SyncServer#faults}),
@@ -29,11 +30,11 @@ final class FaultInjectingPushPipeline implements PushPipeline {
         }
         PushFaults.Decision decision = faults.decide(r.storeId(), r.batch(), hub.head(r.storeId()));
         if (decision.dropBeforeStoring()) {
-            log.write("WARN", "fault-injected", "store", r.storeId(), "fault", "disconnect");
+            log.write(LogLevel.WARN, "fault-injected", "store", r.storeId(), "fault", "disconnect");
             return new Reply.Withheld(new Fault.Disconnect());
         }
         if (decision.failBeforeStoring() != null) {
-            log.write("WARN", "fault-injected", "store", r.storeId(), "fault", "fail-before-storing");
+            log.write(LogLevel.WARN, "fault-injected", "store", r.storeId(), "fault", "fail-before-storing");
             metrics.pushRejected("injected-fault");
             return new Reply.Refused(decision.failBeforeStoring(), "injected-fault");
         }
@@ -52,7 +53,7 @@ final class FaultInjectingPushPipeline implements PushPipeline {
         if (fault == null) {
             return reply;
         }
-        log.write("WARN", "fault-injected", "store", r.storeId(), "fault", switch (fault) {
+        log.write(LogLevel.WARN, "fault-injected", "store", r.storeId(), "fault", switch (fault) {
             case Fault.Disconnect d -> "disconnect";
             case Fault.LostAck l -> "lost-ack-close";
             case Fault.ErrorAfterStore e -> "error-after-store";

@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import io.livesync.hub.EventStore;
 import io.livesync.core.Event;
 import java.time.Clock;
@@ -62,11 +63,7 @@ final class Flags implements AutoCloseable {
         this.metrics = metrics;
         this.log = log;
         this.clock = clock;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "livesync-flags");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(io.livesync.core.Threads.platformDaemon("livesync-flags"));
     }
 
     /** Starts (or restarts with new thresholds) the periodic check. */
@@ -92,7 +89,7 @@ final class Flags implements AutoCloseable {
         try {
             check();
         } catch (RuntimeException e) {
-            log.write("WARN", "flag-check-failed", "error", e.toString());
+            log.write(LogLevel.WARN, "flag-check-failed", "error", e.toString());
         }
     }
 
@@ -213,7 +210,7 @@ final class Flags implements AutoCloseable {
             lock.unlock();
         }
         Flag flag = new Flag(id, kind, storeId, clientId, connectionId, clock.instant(), null, detail);
-        log.write("WARN", "flag-raised", "kind", kind, "store", storeId, "client", clientId, "connection", connectionId,
+        log.write(LogLevel.WARN, "flag-raised", "kind", kind, "store", storeId, "client", clientId, "connection", connectionId,
                 "flag", flag.id(), "detail", detail);
         metrics.flagRaised(kind);
         lock.lock();
@@ -239,7 +236,7 @@ final class Flags implements AutoCloseable {
         }
         for (var e : ending) {
             Flag f = e.getValue();
-            log.write("INFO", "flag-cleared", "kind", f.kind(), "store", f.storeId(), "client", f.clientId(),
+            log.write(LogLevel.INFO, "flag-cleared", "kind", f.kind(), "store", f.storeId(), "client", f.clientId(),
                     "connection", f.connectionId(), "flag", f.id());
             metrics.flagCleared(f.kind());
         }
@@ -288,7 +285,7 @@ final class Flags implements AutoCloseable {
         timer.shutdownNow();
         try {
             if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.write("WARN", "flag-check-stop-timeout", "message", "a flag check still runs after 5 s");
+                log.write(LogLevel.WARN, "flag-check-stop-timeout", "message", "a flag check still runs after 5 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import io.livesync.hub.StoreHub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,7 +41,7 @@ final class HttpApi extends Handler.Abstract {
             try {
                 route(request, response, callback);
             } catch (RuntimeException e) {
-                server.log().write("ERROR", "http-failed", "error", e.toString());
+                server.log().write(LogLevel.ERROR, "http-failed", "error", e.toString());
                 reply(response, callback, 500, error("internal-error", String.valueOf(e.getMessage())));
             }
         });
@@ -136,7 +137,7 @@ final class HttpApi extends Handler.Abstract {
             body = readBounded(request, max);
         } catch (BodyTooLarge e) {
             server.metrics().protocolError("frame-too-large");
-            server.log().write("WARN", "http-body-too-large", "store", storeId, "max", max);
+            server.log().write(LogLevel.WARN, "http-body-too-large", "store", storeId, "max", max);
             reply(response, callback, 413, error("frame-too-large", "the body is over the limit of " + max
                     + " bytes (maxFrameBytes); reading stopped there"));
             return;

@@ -29,7 +29,7 @@ final class PushLane {
 
     private void drainIfIdle() {
         if (draining.compareAndSet(false, true)) {
-            Thread.ofVirtual().name(threadName).start(this::drain);
+            io.livesync.core.Threads.unstartedVirtual(threadName, this::drain, onError).start();
         }
     }
 

@@ -25,7 +25,7 @@ public final class ServerLog implements AutoCloseable {
 
     /** A listener of WARN and ERROR lines; called on the writing thread, so it must be quick and never block. */
     interface Tap {
-        void line(String level, String event, Object... keyValues);
+        void line(io.livesync.core.LogLevel level, String event, Object... keyValues);
     }
 
     private ServerLog(Writer file, PrintStream stream, String node) {
@@ -55,15 +55,15 @@ public final class ServerLog implements AutoCloseable {
     }
 
     /** Writes one line; {@code keyValues} alternate names and values (null values are left out). */
-    public void write(String level, String event, Object... keyValues) {
+    public void write(io.livesync.core.LogLevel level, String event, Object... keyValues) {
         Tap t = tap;
-        if (t != null && (level.equals("WARN") || level.equals("ERROR"))) {
+        if (t != null && level.isProblem()) {
             t.line(level, event, keyValues);
         }
         if (file == null && stream == null) {
             return;
         }
-        String text = io.livesync.core.LogLine.format(Instant.now(), level, node, null, event, keyValues);
+        String text = io.livesync.core.LogLine.format(Instant.now(), level.name(), node, null, event, keyValues);
         lock.lock();
         try {
             if (file != null) {

@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,7 +41,7 @@ abstract class SocketConnection implements Session.Listener.AutoDemanding, Serve
         server.metrics().connectionsOpened.increment();
         server.metrics().connectionsOpen.incrementAndGet();
         server.register(this);
-        server.log().write("INFO", "connection-open", "store", storeId, "remote", remote, "protocol", protocol());
+        server.log().write(LogLevel.INFO, "connection-open", "store", storeId, "remote", remote, "protocol", protocol());
         outbound.start(writerThread, s, closed::get, server.config().sendTimeout());
     }
 
@@ -101,7 +102,7 @@ abstract class SocketConnection implements Session.Listener.AutoDemanding, Serve
 
     @Override
     public void onWebSocketClose(int statusCode, String reason, Callback callback) {
-        server.log().write("INFO", "connection-close", "store", storeId, "remote", remote, "status", statusCode,
+        server.log().write(LogLevel.INFO, "connection-close", "store", storeId, "remote", remote, "status", statusCode,
                 "reason", reason, "protocol", protocol());
         shutdown();
         closeWritten.countDown();
@@ -111,7 +112,7 @@ abstract class SocketConnection implements Session.Listener.AutoDemanding, Serve
 
     @Override
     public void onWebSocketError(Throwable cause) {
-        server.log().write("WARN", "connection-error", "store", storeId, "remote", remote, "error", cause.toString(),
+        server.log().write(LogLevel.WARN, "connection-error", "store", storeId, "remote", remote, "error", cause.toString(),
                 "protocol", protocol());
         shutdown();
         closeWritten.countDown();
@@ -126,7 +127,7 @@ abstract class SocketConnection implements Session.Listener.AutoDemanding, Serve
         if (!shedOnce.compareAndSet(false, true)) {
             return;
         }
-        server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason", reason,
+        server.log().write(LogLevel.WARN, "connection-shed", "store", storeId, "remote", remote, "reason", reason,
                 "protocol", protocol());
         server.metrics().shedConnections.increment();
         Session s = session;

@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import io.livesync.hub.StoreHub;
 import io.livesync.core.wire.WireCodec;
 import io.livesync.core.wire.WireErrorCode;
@@ -41,7 +42,7 @@ final class StoringPushPipeline implements PushPipeline {
                     r.withholdEcho() ? r.connection() : null);
         } catch (RuntimeException e) {
             metrics.pushRejected("storage-error");
-            log.write("ERROR", "push-failed", "store", r.storeId(), "remote", r.remote(), "protocol",
+            log.write(LogLevel.ERROR, "push-failed", "store", r.storeId(), "remote", r.remote(), "protocol",
                     r.transport().logName, "error", e.toString());
             return new Reply.Refused(WireCodec.typedError(WireErrorCode.STORAGE_ERROR,
                     "the push was not stored: " + e.getMessage()), "storage-error");
@@ -50,13 +51,13 @@ final class StoringPushPipeline implements PushPipeline {
             case StoreHub.PushResult.Accepted accepted -> {
                 metrics.pushesAccepted.increment();
                 metrics.eventsAccepted.add(r.batch().size());
-                log.write("INFO", "push-accepted", "store", r.storeId(), "remote", r.remote(), "events",
+                log.write(LogLevel.INFO, "push-accepted", "store", r.storeId(), "remote", r.remote(), "events",
                         r.batch().size(), "head", accepted.newHead(), "protocol", r.transport().logName);
                 yield new Reply.Accepted(accepted.newHead());
             }
             case StoreHub.PushResult.Rejected rejected -> {
                 metrics.pushRejected(rejected.reason());
-                log.write("INFO", "push-rejected", "store", r.storeId(), "remote", r.remote(), "reason",
+                log.write(LogLevel.INFO, "push-rejected", "store", r.storeId(), "remote", r.remote(), "reason",
                         rejected.reason(), "protocol", r.transport().logName, "error",
                         WireCodec.error(rejected.error()).toString());
                 yield new Reply.Refused(rejected.error(), rejected.reason());

@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import io.livesync.hub.EventStore;
 import io.livesync.hub.PushValidator;
 import io.livesync.hub.StoreHub;
@@ -127,15 +128,15 @@ public final class SyncServer implements AutoCloseable {
         }
         server.flags.start(FlagThresholds.DEFAULTS);
         if (config.testHooks()) {
-            server.log.write("WARN", "test-hooks-enabled", "message",
+            server.log.write(LogLevel.WARN, "test-hooks-enabled", "message",
                     "--test-hooks: POST /test/{storeId}/append-foreign and POST /test/{storeId}/reset (wipes the store)"
                             + " are ON, for holders of the store's token. Never in production.");
         }
         if (config.insecureNoAuth()) {
-            server.log.write("WARN", "auth-disabled", "message",
+            server.log.write(LogLevel.WARN, "auth-disabled", "message",
                     "--insecure-no-auth: ANY client can read and write ANY store. For local play only.");
         }
-        server.log.write("INFO", "server-start", "url", server.httpUri().toString(), "store", server.store.describe(),
+        server.log.write(LogLevel.INFO, "server-start", "url", server.httpUri().toString(), "store", server.store.describe(),
                 "pushValidator", config.pushValidator() == PushValidator.ACCEPT_ALL ? "none"
                         : config.pushValidator().getClass().getName());
         return server;
@@ -156,7 +157,7 @@ public final class SyncServer implements AutoCloseable {
         if (storeId == null || !STORE_ID.matcher(storeId).matches()
                 || (queryStore != null && pathStore != null && !pathStore.isEmpty() && !queryStore.equals(pathStore))) {
             metrics.protocolError("bad-store-id");
-            log.write("WARN", "upgrade-refused", "remote", remote, "reason", "bad or conflicting store id",
+            log.write(LogLevel.WARN, "upgrade-refused", "remote", remote, "reason", "bad or conflicting store id",
                     "path", path, "storeIdParam", queryStore);
             Response.writeError(req, resp, callback, 400, "bad-store-id: the store id must be given as /sync/{storeId}"
                     + " or ?storeId=, match [A-Za-z0-9_-]{1,128}, and agree when both are given");
@@ -218,7 +219,7 @@ public final class SyncServer implements AutoCloseable {
                         .put("id", "foreign-probe-" + (head + 1)).put("text", "foreign probe"),
                 "foreign-probe", "foreign-probe-session");
         StoreHub.PushResult r = hub.pushTrusted(storeId, java.util.List.of(probe), null);
-        log.write("WARN", "test-hook-foreign-event", "store", storeId, "result", r.toString());
+        log.write(LogLevel.WARN, "test-hook-foreign-event", "store", storeId, "result", r.toString());
         return r instanceof StoreHub.PushResult.Accepted a ? a.newHead() : -1;
     }
 
@@ -266,7 +267,7 @@ public final class SyncServer implements AutoCloseable {
             long delay = Math.max(0, java.time.Duration.between(auth.now(), expiresAt).toMillis());
             expiries.put(c, expiryTimer.schedule(() -> {
                 expiries.remove(c);
-                log.write("INFO", "token-expired", "store", c.storeId(), "expiredAt", expiresAt.toString());
+                log.write(LogLevel.INFO, "token-expired", "store", c.storeId(), "expiredAt", expiresAt.toString());
                 c.close(StatusCode.POLICY_VIOLATION, "unauthorized: the token expired at " + expiresAt);
             }, delay, TimeUnit.MILLISECONDS));
         }
@@ -304,7 +305,7 @@ public final class SyncServer implements AutoCloseable {
     /** Installs fault injection (tests, {@code livesync server --fault}) as a decorator of the push pipeline; logged loudly. */
     public void faults(PushFaults f) {
         this.pipeline = new FaultInjectingPushPipeline(storing, Objects.requireNonNull(f, "faults"), hub, metrics, log);
-        log.write("WARN", "faults-enabled", "message", "fault injection is ON: pushes may fail or lose their acks");
+        log.write(LogLevel.WARN, "faults-enabled", "message", "fault injection is ON: pushes may fail or lose their acks");
     }
 
     /**
@@ -334,14 +335,14 @@ public final class SyncServer implements AutoCloseable {
      */
     public String resetStore(String storeId) {
         EventStore.StoreMeta fresh = hub.reset(storeId);
-        log.write("WARN", "store-reset", "store", storeId, "backendId", fresh.backendId());
+        log.write(LogLevel.WARN, "store-reset", "store", storeId, "backendId", fresh.backendId());
         dropConnections(storeId);
         return fresh.backendId();
     }
 
     /** Test hook: new pulls wait this long before their catch-up (a slow server); 0 turns it off. */
     public void delayCatchUps(long millis) {
-        log.write("WARN", "test-hook-catch-up-delay", "millis", millis);
+        log.write(LogLevel.WARN, "test-hook-catch-up-delay", "millis", millis);
         hub.catchUpDelayMillis(millis);
     }
 
@@ -400,7 +401,7 @@ public final class SyncServer implements AutoCloseable {
         if (!stopping.compareAndSet(false, true)) {
             return;
         }
-        log.write("INFO", "server-stopping", "pushesInProgress", pushesInProgress.get());
+        log.write(LogLevel.INFO, "server-stopping", "pushesInProgress", pushesInProgress.get());
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (pushesInProgress.get() > 0 && System.nanoTime() < deadline) {
             try {
@@ -420,7 +421,7 @@ public final class SyncServer implements AutoCloseable {
         for (ServerConnection c : open) {
             try {
                 if (!c.awaitWriterStopped(Math.max(0, flushDeadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    log.write("WARN", "shutdown-flush-timeout", "store", c.storeId(), "message",
+                    log.write(LogLevel.WARN, "shutdown-flush-timeout", "store", c.storeId(), "message",
                             "queued frames not written within 10 s; closing anyway");
                 }
             } catch (InterruptedException e) {
@@ -434,12 +435,12 @@ public final class SyncServer implements AutoCloseable {
         try {
             jetty.stop();
         } catch (Exception e) {
-            log.write("ERROR", "server-stop-failed", "error", e.toString());
+            log.write(LogLevel.ERROR, "server-stop-failed", "error", e.toString());
         }
         flags.close();
         expiryTimer.shutdownNow();
         store.close();
-        log.write("INFO", "server-stopped");
+        log.write(LogLevel.INFO, "server-stopped");
         log.close();
     }
 }

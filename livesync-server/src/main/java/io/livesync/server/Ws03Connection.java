@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import io.livesync.hub.StoreHub;
 import io.livesync.core.Event;
 import io.livesync.core.PageInfo;
@@ -84,7 +85,7 @@ public final class Ws03Connection extends SocketConnection {
                 replaceLive(sub);
             }
         } catch (RuntimeException e) {
-            server.log().write("WARN", "follow-failed", "store", storeId, "error", e.toString(), "protocol", "0.3");
+            server.log().write(LogLevel.WARN, "follow-failed", "store", storeId, "error", e.toString(), "protocol", "0.3");
         }
     }
 
@@ -130,7 +131,7 @@ public final class Ws03Connection extends SocketConnection {
                     () -> pull(pull.requestId(), pull.cursor() == null ? 0 : pull.cursor()));
             case Wire03Frames.PushReq push -> io.livesync.core.Threads.startVirtual("livesync-push-03",
                     () -> push(push.requestId(), push.batch()));
-            case Wire03Frames.Unknown unknown -> server.log().write("DEBUG", "unknown-frame", "store", storeId, "tag",
+            case Wire03Frames.Unknown unknown -> server.log().write(LogLevel.DEBUG, "unknown-frame", "store", storeId, "tag",
                     unknown.tag(), "protocol", "0.3");
         }
     }

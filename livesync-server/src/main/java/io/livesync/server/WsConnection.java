@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.core.LogLevel;
 import io.livesync.hub.StoreHub;
 import io.livesync.core.wire.WireCodec;
 import io.livesync.core.wire.WireErrorCode;
@@ -137,10 +138,10 @@ public final class WsConnection extends SocketConnection {
                     handle.cancel();
                 }
             }
-            case WireFrames.Unknown unknown -> server.log().write("DEBUG", "unknown-frame", "store", storeId,
+            case WireFrames.Unknown unknown -> server.log().write(LogLevel.DEBUG, "unknown-frame", "store", storeId,
                     "tag", unknown.tag());
             case WireFrames.ClientStatus status -> server.facts().reported(this, status);
-            case WireFrames.PullRequest pull -> Thread.ofVirtual().name("livesync-pull").start(() -> handlePull(pull));
+            case WireFrames.PullRequest pull -> io.livesync.core.Threads.startVirtual("livesync-pull", () -> handlePull(pull));
             case WireFrames.PushRequest push -> pushes.submit(() -> handlePush(push));
         }
     }
@@ -239,11 +240,11 @@ public final class WsConnection extends SocketConnection {
             }
         } catch (StoreHub.TooManySubscribers e) {
             // log first, then count: whoever sees the counter move finds the line
-            server.log().write("WARN", "connection-shed", "store", storeId, "remote", remote, "reason", e.getMessage());
+            server.log().write(LogLevel.WARN, "connection-shed", "store", storeId, "remote", remote, "reason", e.getMessage());
             server.metrics().shedConnections.increment();
             close(StatusCode.TRY_AGAIN_LATER, "too-many-subscribers");
         } catch (RuntimeException e) {
-            server.log().write("ERROR", "pull-failed", "store", storeId, "error", e.toString());
+            server.log().write(LogLevel.ERROR, "pull-failed", "store", storeId, "error", e.toString());
             close(StatusCode.SERVER_ERROR, "storage-error"); // never fail a live pull: the client re-pulls
         }
     }
@@ -270,7 +271,7 @@ public final class WsConnection extends SocketConnection {
 
     private void protocolError(WireException e, String text) {
         server.metrics().protocolError(e.code());
-        server.log().write("WARN", "protocol-error", "store", storeId, "remote", remote, "code", e.code().wireName(),
+        server.log().write(LogLevel.WARN, "protocol-error", "store", storeId, "remote", remote, "code", e.code().wireName(),
                 "message", e.getMessage());
         String requestId = e.requestId();
         if (requestId == null) {

@@ -1,5 +1,6 @@
 package io.livesync.sim;
 
+import io.livesync.core.LogLevel;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livesync.core.leader.PushResumePolicy;
 import io.livesync.server.PushFaults;
@@ -286,7 +287,7 @@ public final class NodeSync {
         String token = UUID.randomUUID().toString();
         try (ServerLog runner = ServerLog.toFile(dir.resolve("runner.log"), "runner");
                 Harness h = new Harness(dir, storeId, token, options, params.seed(), runner)) {
-            runner.write("INFO", "run-start", "seed", params.seed(), "params", params.describe(), "store", storeId);
+            runner.write(LogLevel.INFO, "run-start", "seed", params.seed(), "params", params.describe(), "store", storeId);
             String policy = params.policy() == null ? null : params.policy().cliName();
             int pause = java.util.Arrays.stream(params.delays()).sum();
             List<Controlled> nodes = new ArrayList<>();
@@ -308,7 +309,7 @@ public final class NodeSync {
                     creates.toArray(CompletableFuture[]::new));
             long end = System.nanoTime();
             boolean passed = verdict.startsWith("converged");
-            runner.write(passed ? "INFO" : "ERROR", "run-end", "passed", passed, "verdict", verdict);
+            runner.write(passed ? LogLevel.INFO : LogLevel.ERROR, "run-end", "passed", passed, "verdict", verdict);
             return new RunResult(index, params, passed, verdict, (end - start) / 1e9, dir, (firstCommit - start) / 1e9,
                     (end - firstCommit) / 1e9);
         }
@@ -358,7 +359,7 @@ public final class NodeSync {
             try {
                 Thread.sleep(millis); // the fault's schedule, not synchronization
                 int port = server.port();
-                runner.write("WARN", "fault-server-restart", "afterMillis", millis);
+                runner.write(LogLevel.WARN, "fault-server-restart", "afterMillis", millis);
                 server.close();
                 server = SyncServer.start(config.port(port).build());
             } catch (InterruptedException e) {
@@ -456,7 +457,7 @@ public final class NodeSync {
             while (true) {
                 for (Controlled p : nodes) {
                     if (!p.isAlive()) {
-                        runner.write("ERROR", "client-exited-early", "client", p.name(), "exitCode", p.exitCode());
+                        runner.write(LogLevel.ERROR, "client-exited-early", "client", p.name(), "exitCode", p.exitCode());
                         finalStatuses(nodes);
                         return "client " + p.name() + " exited early with code " + p.exitCode();
                     }
@@ -526,7 +527,7 @@ public final class NodeSync {
                 }
                 JsonNode s = call(p, "{\"cmd\":\"status\"}");
                 statuses.add(s);
-                runner.write("INFO", "final-status", "client", p.name(), "todos", s.path("todos").asInt(),
+                runner.write(LogLevel.INFO, "final-status", "client", p.name(), "todos", s.path("todos").asInt(),
                         "pending", s.path("pending").asInt(), "loop", s.path("loop").asText(),
                         "loopReason", s.path("loopReason").asText(), "upstreamHead", s.path("upstreamHead").asText(),
                         "rebases", s.path("rebases").asLong(), "advances", s.path("advances").asLong(),

@@ -1,5 +1,6 @@
 package io.livesync.sim;
 
+import io.livesync.core.LogLevel;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livesync.core.leader.PushResumePolicy;
 import io.livesync.server.PushFaults;
@@ -49,7 +50,7 @@ public final class ReproH001 {
             h.server().faults((store, batch, head) -> !batch.isEmpty() && batch.getFirst().clientId().equals("client-a")
                     && dropped.compareAndSet(false, true) ? PushFaults.Decision.after(PushFaults.AfterAccept.DROP_CONNECTION) : PushFaults.Decision.NONE);
             NodeSync.Params params = new NodeSync.Params(0, List.of(5, 2), 2, 100, 2, "file", new int[5], policy);
-            runner.write("INFO", "run-start", "scenario", "h001 lost-ack (SYNC-SPEC 4.2 I)", "policy", policy.cliName());
+            runner.write(LogLevel.INFO, "run-start", "scenario", "h001 lost-ack (SYNC-SPEC 4.2 I)", "policy", policy.cliName());
             NodeProcess a = h.startClient("client-a", params, policy.cliName(), 0);
             NodeProcess b = h.startClient("client-b", params, policy.cliName(), 0);
 
@@ -65,7 +66,7 @@ public final class ReproH001 {
             boolean converged = verdict.startsWith("converged");
             JsonNode statusA = h.call(a, "{\"cmd\":\"status\"}");
             long head = h.server().eventStore().meta(storeId).head();
-            runner.write(converged ? "INFO" : "WARN", "run-end", "converged", converged, "verdict", verdict,
+            runner.write(converged ? LogLevel.INFO : LogLevel.WARN, "run-end", "converged", converged, "verdict", verdict,
                     "serverHead", head);
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Outcome(policy, converged, seconds, statusA.path("pending").asInt(),
@@ -74,7 +75,7 @@ public final class ReproH001 {
     }
 
     private void step(ServerLog runner, String what) {
-        runner.write("INFO", "step", "what", what);
+        runner.write(LogLevel.INFO, "step", "what", what);
     }
 
     private static void awaitStatus(NodeSync.Harness h, NodeProcess p, String field, String value, String what) {
@@ -91,7 +92,7 @@ public final class ReproH001 {
                 throw new IllegalStateException(e);
             }
         }
-        h.runner.write("INFO", "step", "what", what);
+        h.runner.write(LogLevel.INFO, "step", "what", what);
     }
 
     /** Runs legacy then default, prints both side by side, and returns whether legacy stalled and default converged. */

@@ -1,5 +1,6 @@
 package io.livesync.simulator;
 
+import io.livesync.core.LogLevel;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.livesync.core.ArgsValidator;
 import io.livesync.core.Event;
@@ -809,7 +810,7 @@ public final class Simulation {
 
         @Override
         public void log(LeaderState state, LeaderEffect.Log log) {
-            if (log.level() != LeaderEffect.Level.DEBUG) {
+            if (log.level() != LogLevel.DEBUG) {
                 trace("leader", c.name, log.event() + " " + new TreeMap<>(log.fields()));
             }
             observe(c, log.event());
@@ -1014,11 +1015,11 @@ public final class Simulation {
     }
 
     /** The hub's log: WARN lines go into the trace; an ERROR line is a bug the hub detected in itself. */
-    private void hubLog(ServerInstance inst, String level, String event, Object... keyValues) {
-        if (level.equals("ERROR")) {
+    private void hubLog(ServerInstance inst, LogLevel level, String event, Object... keyValues) {
+        if (level == LogLevel.ERROR) {
             violate("hub-logged-no-error", inst.name + " logged ERROR " + event + " " + java.util.Arrays.toString(
                     keyValues));
-        } else if (level.equals("WARN")) {
+        } else if (level == LogLevel.WARN) {
             trace("hub", inst.name, event + " " + java.util.Arrays.toString(keyValues));
         }
     }

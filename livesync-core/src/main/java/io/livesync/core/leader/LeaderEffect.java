@@ -56,12 +56,9 @@ public sealed interface LeaderEffect {
     record SetTimer(LeaderInput.TimerKind kind, long token, long atMillis) implements LeaderEffect {}
 
     /** Write a structured log line with the DESIGN.md §4.9 vocabulary; the driver adds heads and loop state. */
-    record Log(Level level, String event, Map<String, Object> fields) implements LeaderEffect {
+    record Log(io.livesync.core.LogLevel level, String event, Map<String, Object> fields) implements LeaderEffect {
         public Log {
             fields = Map.copyOf(fields);
         }
     }
-
-    /** Log levels. */
-    enum Level { DEBUG, INFO, WARN, ERROR }
 }

@@ -9,7 +9,7 @@ import io.livesync.core.MergeResult;
 import io.livesync.core.PageInfo;
 import io.livesync.core.SyncInvariantViolation;
 import io.livesync.core.SyncState;
-import io.livesync.core.leader.LeaderEffect.Level;
+import io.livesync.core.LogLevel;
 import io.livesync.core.leader.LeaderInput.TimerKind;
 import io.livesync.core.wire.WireErrorCode;
 import java.util.ArrayList;
@@ -101,7 +101,7 @@ public final class LeaderLogic {
             return id;
         }
 
-        void log(Level level, String event, Object... keyValues) {
+        void log(LogLevel level, String event, Object... keyValues) {
             Map<String, Object> fields = new LinkedHashMap<>();
             for (int i = 0; i + 1 < keyValues.length; i += 2) {
                 if (keyValues[i + 1] != null) {
@@ -115,7 +115,7 @@ public final class LeaderLogic {
     // ---------------------------------------------------------------- lifecycle and connection
 
     private void onStart(Ctx ctx) {
-        ctx.log(Level.INFO, "leader-start", "policy", config.pushResumePolicy().cliName(),
+        ctx.log(LogLevel.INFO, "leader-start", "policy", config.pushResumePolicy().cliName(),
                 "backendPushBatchSize", config.backendPushBatchSize(), "livePull", config.livePull());
         if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED) {
             ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.WATCHDOG, ctx.newId(),
@@ -125,7 +125,7 @@ public final class LeaderLogic {
 
     private void onConnected(Ctx ctx) {
         ctx.s = ctx.s.withConnected(true).withPull(ctx.s.activePullId(), 0, false);
-        ctx.log(Level.INFO, "connection-up");
+        ctx.log(LogLevel.INFO, "connection-up");
         if (ctx.s.fatalError() != null) {
             return; // syncing stopped for good: no more pulls, whatever the connection does
         }
@@ -141,7 +141,7 @@ public final class LeaderLogic {
 
     private void onDisconnected(Ctx ctx, String cause) {
         ctx.s = ctx.s.withConnected(false).withPull(0, ctx.s.pullAttempt(), false);
-        ctx.log(Level.WARN, "connection-down", "cause", cause);
+        ctx.log(LogLevel.WARN, "connection-down", "cause", cause);
         flushDeferred(ctx, "disconnected");
     }
 
@@ -150,7 +150,7 @@ public final class LeaderLogic {
         ctx.s = ctx.s.withPull(pullId, ctx.s.pullAttempt(), false);
         long cursor = ctx.s.receivedHead(); // deferred upstream events are not pulled again
         ctx.effects.add(new LeaderEffect.StartPull(pullId, cursor, ctx.s.backendId(), config.livePull()));
-        ctx.log(Level.DEBUG, "pull-start", "pullId", pullId, "cursor", cursor);
+        ctx.log(LogLevel.DEBUG, "pull-start", "pullId", pullId, "cursor", cursor);
     }
 
     // ---------------------------------------------------------------- local pushes (sessions -> leader)
@@ -163,7 +163,7 @@ public final class LeaderLogic {
             LocalPushOutcome outcome = admit(ctx, push.events());
             if (outcome instanceof LocalPushOutcome.Rejected rejected) {
                 ctx.s = ctx.s.withStats(ctx.s.stats().localReject());
-                ctx.log(Level.WARN, "local-push-reject", "pushId", push.pushId(), "reason", rejected.reason(),
+                ctx.log(LogLevel.WARN, "local-push-reject", "pushId", push.pushId(), "reason", rejected.reason(),
                         "provided", String.valueOf(rejected.provided()),
                         "minimumExpected", String.valueOf(rejected.minimumExpected()), "message", rejected.message());
             } else {
@@ -175,7 +175,7 @@ public final class LeaderLogic {
             ctx.effects.add(new LeaderEffect.Persist(List.of(), applied, List.of(), null, null));
             ctx.effects.add(new LeaderEffect.NotifySessions(new MergePayload.UpstreamAdvance(applied),
                     ctx.s.sync().localHead()));
-            ctx.log(Level.DEBUG, "local-push-apply", "events", applied.size(),
+            ctx.log(LogLevel.DEBUG, "local-push-apply", "events", applied.size(),
                     "first", applied.getFirst().seq().toString(), "last", applied.getLast().seq().toString());
         }
         ctx.effects.addAll(completions);
@@ -246,7 +246,7 @@ public final class LeaderLogic {
 
     private void onPullPage(Ctx ctx, LeaderInput.PullPage page) {
         if (page.pullId() != ctx.s.activePullId() || ctx.s.fatalError() != null) {
-            ctx.log(Level.DEBUG, "pull-page-ignored", "pullId", page.pullId(), "activePullId", ctx.s.activePullId());
+            ctx.log(LogLevel.DEBUG, "pull-page-ignored", "pullId", page.pullId(), "activePullId", ctx.s.activePullId());
             return;
         }
         ctx.s = ctx.s.withPull(ctx.s.activePullId(), 0, ctx.s.caughtUp());
@@ -274,7 +274,7 @@ public final class LeaderLogic {
                     flushDeferred(ctx, flushReason(ctx, more.events().size(), more.sinceMillis()));
                 } else {
                     ctx.s = ctx.s.withDeferred(more).withStats(ctx.s.stats().deferred());
-                    ctx.log(Level.DEBUG, "rebase-deferred", "events", events.size(), "deferred", more.events().size(),
+                    ctx.log(LogLevel.DEBUG, "rebase-deferred", "events", events.size(), "deferred", more.events().size(),
                             "pending", ctx.s.sync().pending().size());
                 }
             } else if (!applyUpstream(ctx, events, adoptedBackendId, true)) {
@@ -282,7 +282,7 @@ public final class LeaderLogic {
             }
         } else if (adoptedBackendId != null) {
             ctx.s = ctx.s.withBackendId(adoptedBackendId);
-            ctx.log(Level.INFO, "backend-id-learned", "backendId", adoptedBackendId);
+            ctx.log(LogLevel.INFO, "backend-id-learned", "backendId", adoptedBackendId);
             ctx.effects.add(new LeaderEffect.Persist(List.of(), List.of(), List.of(), null, adoptedBackendId));
         }
         if (page.pageInfo() instanceof PageInfo.NoMore) {
@@ -309,7 +309,7 @@ public final class LeaderLogic {
         }
         if (adoptedBackendId != null) {
             ctx.s = ctx.s.withBackendId(adoptedBackendId);
-            ctx.log(Level.INFO, "backend-id-learned", "backendId", adoptedBackendId);
+            ctx.log(LogLevel.INFO, "backend-id-learned", "backendId", adoptedBackendId);
         }
         if (mayDefer && result instanceof MergeResult.Rebase && keepDeferring(ctx, events.size(), ctx.now)) {
             long token = ctx.newId();
@@ -320,7 +320,7 @@ public final class LeaderLogic {
             if (adoptedBackendId != null) {
                 ctx.effects.add(new LeaderEffect.Persist(List.of(), List.of(), List.of(), null, adoptedBackendId));
             }
-            ctx.log(Level.INFO, "rebase-deferred", "events", events.size(), "deferred", events.size(),
+            ctx.log(LogLevel.INFO, "rebase-deferred", "events", events.size(), "deferred", events.size(),
                     "pending", ctx.s.sync().pending().size(), "first", events.getFirst().seq().toString(),
                     "until", "upstream reaches " + deferThreshold(ctx) + " events, "
                             + config.rebaseDeferral().quietMillis() + " ms of quiet or "
@@ -373,7 +373,7 @@ public final class LeaderLogic {
             return;
         }
         ctx.s = ctx.s.withDeferred(null);
-        ctx.log(Level.INFO, "rebase-deferral-end", "reason", reason, "deferred", d.events().size(),
+        ctx.log(LogLevel.INFO, "rebase-deferral-end", "reason", reason, "deferred", d.events().size(),
                 "pages", d.pages(), "deferredMillis", ctx.now - d.sinceMillis(),
                 "pending", ctx.s.sync().pending().size());
         if (applyUpstream(ctx, d.events(), null, false) && thenPush) {
@@ -418,7 +418,7 @@ public final class LeaderLogic {
         if (!advance.confirmedEvents().isEmpty()) {
             ctx.s = ctx.s.withProgress(ctx.now);
         }
-        ctx.log(Level.INFO, "pull-advance", "events", incoming.size(),
+        ctx.log(LogLevel.INFO, "pull-advance", "events", incoming.size(),
                 "first", incoming.getFirst().seq().toString(), "last", incoming.getLast().seq().toString(),
                 "confirmed", advance.confirmedEvents().size(), "newEvents", advance.newEvents().size());
         switch (config.pushResumePolicy()) {
@@ -442,7 +442,7 @@ public final class LeaderLogic {
         ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(null).withBackoffAttempt(0);
         if (!(loop instanceof PushLoop.Idle)) {
             ctx.s = ctx.s.withStats(ctx.s.stats().resume());
-            ctx.log(Level.INFO, "push-loop-resume", "reason", reason, "from", loop.label());
+            ctx.log(LogLevel.INFO, "push-loop-resume", "reason", reason, "from", loop.label());
         }
     }
 
@@ -457,7 +457,7 @@ public final class LeaderLogic {
                 backendHead, adoptedBackendId));
         ctx.effects.add(new LeaderEffect.NotifySessions(
                 new MergePayload.UpstreamRebase(rebase.rollbackEvents(), rebase.newEvents()), after.localHead()));
-        ctx.log(Level.INFO, "pull-rebase", "events", incoming.size(),
+        ctx.log(LogLevel.INFO, "pull-rebase", "events", incoming.size(),
                 "first", incoming.getFirst().seq().toString(), "last", incoming.getLast().seq().toString(),
                 "rolledBack", rebase.rollbackEvents().size(), "rebased", after.pending().size());
         // Every policy restarts pushing on a rebase. An attempt still in flight pushed pre-rebase positions that
@@ -468,7 +468,7 @@ public final class LeaderLogic {
             ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(null).withBackoffAttempt(0);
             if (!wasHealthy) {
                 ctx.s = ctx.s.withStats(ctx.s.stats().resume());
-                ctx.log(Level.INFO, "push-loop-resume", "reason", "upstream-rebase", "from", from);
+                ctx.log(LogLevel.INFO, "push-loop-resume", "reason", "upstream-rebase", "from", from);
             }
         }
     }
@@ -488,7 +488,7 @@ public final class LeaderLogic {
 
     private void pullProtocolError(Ctx ctx, String problem) {
         ctx.s = ctx.s.withStats(ctx.s.stats().protocolError()).withPull(0, ctx.s.pullAttempt(), false);
-        ctx.log(Level.ERROR, "pull-protocol-error", "problem", problem);
+        ctx.log(LogLevel.ERROR, "pull-protocol-error", "problem", problem);
         schedulePullRetry(ctx);
     }
 
@@ -511,7 +511,7 @@ public final class LeaderLogic {
                     : "the server refuses this client's pulls; fix the configuration (token, store id) and restart");
             return;
         }
-        ctx.log(Level.WARN, "pull-error", "error", error.describe());
+        ctx.log(LogLevel.WARN, "pull-error", "error", error.describe());
         if (ctx.s.connected()) {
             schedulePullRetry(ctx, error instanceof SyncError.RateLimited limited ? limited.retryAfterMillis() : 0);
         }
@@ -525,7 +525,7 @@ public final class LeaderLogic {
         long delay = Math.max(atLeastMillis, backoffDelay(ctx, ctx.s.pullAttempt()));
         ctx.s = ctx.s.withPull(ctx.s.activePullId(), ctx.s.pullAttempt() + 1, ctx.s.caughtUp());
         ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.PULL_RETRY, ctx.newId(), ctx.now + delay));
-        ctx.log(Level.INFO, "pull-retry-scheduled", "delayMillis", delay);
+        ctx.log(LogLevel.INFO, "pull-retry-scheduled", "delayMillis", delay);
     }
 
     // ---------------------------------------------------------------- the push loop (leader -> backend)
@@ -553,7 +553,7 @@ public final class LeaderLogic {
             ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.PUSH_TIMEOUT, attemptId,
                     ctx.now + config.pushTimeoutMillis()));
         }
-        ctx.log(Level.INFO, "backend-push-batch", "attemptId", attemptId, "size", batch.size(),
+        ctx.log(LogLevel.INFO, "backend-push-batch", "attemptId", attemptId, "size", batch.size(),
                 "first", batch.getFirst().seq().toString(), "last", batch.getLast().seq().toString());
     }
 
@@ -593,23 +593,23 @@ public final class LeaderLogic {
 
     private void onPushAccepted(Ctx ctx, long attemptId) {
         if (!(ctx.s.push() instanceof PushLoop.InFlight inFlight) || inFlight.attemptId() != attemptId) {
-            ctx.log(Level.DEBUG, "backend-push-ok-superseded", "attemptId", attemptId);
+            ctx.log(LogLevel.DEBUG, "backend-push-ok-superseded", "attemptId", attemptId);
             return;
         }
         ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(inFlight.batch().getLast().seq()).withBackoffAttempt(0)
                 .withProgress(ctx.now).withStats(ctx.s.stats().accepted());
-        ctx.log(Level.INFO, "backend-push-ok", "attemptId", attemptId, "size", inFlight.batch().size(),
+        ctx.log(LogLevel.INFO, "backend-push-ok", "attemptId", attemptId, "size", inFlight.batch().size(),
                 "last", inFlight.batch().getLast().seq().toString(), "millis", ctx.now - inFlight.sinceMillis());
         dispatch(ctx);
     }
 
     private void onPushFailed(Ctx ctx, long attemptId, SyncError error) {
         if (!(ctx.s.push() instanceof PushLoop.InFlight inFlight) || inFlight.attemptId() != attemptId) {
-            ctx.log(Level.DEBUG, "backend-push-error-superseded", "attemptId", attemptId, "error", error.describe());
+            ctx.log(LogLevel.DEBUG, "backend-push-error-superseded", "attemptId", attemptId, "error", error.describe());
             return;
         }
         ctx.s = ctx.s.withPush(PushLoop.IDLE).withStats(ctx.s.stats().pushError());
-        ctx.log(Level.WARN, "backend-push-error", "attemptId", attemptId, "error", error.describe(),
+        ctx.log(LogLevel.WARN, "backend-push-error", "attemptId", attemptId, "error", error.describe(),
                 "size", inFlight.batch().size(), "first", inFlight.batch().getFirst().seq().toString());
         PushResumePolicy policy = config.pushResumePolicy();
         switch (error) {
@@ -664,7 +664,7 @@ public final class LeaderLogic {
         }
         if (target == null || !inBatch) {
             // the server named an event this batch did not carry: a server bug; never drop anything on its word
-            ctx.log(Level.ERROR, "event-refused-unknown", "seqNum", refused.seqNum(), "reason", refused.reason());
+            ctx.log(LogLevel.ERROR, "event-refused-unknown", "seqNum", refused.seqNum(), "reason", refused.reason());
             parkForGood(ctx, PushLoop.ParkReason.REFUSED, "the server refused e" + refused.seqNum()
                     + ", which was not in the pushed batch");
             return;
@@ -677,7 +677,7 @@ public final class LeaderLogic {
                 new MergePayload.UpstreamRebase(without.rollbackEvents(), without.newEvents()),
                 without.newState().localHead()));
         ctx.effects.add(new LeaderEffect.ReportRefused(target, refused.reason()));
-        ctx.log(Level.WARN, "event-refused", "seq", target.seq().toString(), "name", target.name(),
+        ctx.log(LogLevel.WARN, "event-refused", "seq", target.seq().toString(), "name", target.name(),
                 "reason", refused.reason(), "rolledBack", without.rollbackEvents().size(),
                 "rebased", without.newEvents().size());
         dispatch(ctx);
@@ -694,7 +694,7 @@ public final class LeaderLogic {
         if (sizeRefusal && batch.size() > 1) {
             int smaller = Math.max(1, batch.size() / 2);
             ctx.s = ctx.s.withLearnedMaxEvents(smaller);
-            ctx.log(Level.WARN, "push-batch-split", "code", refused.code(), "refusedSize", batch.size(),
+            ctx.log(LogLevel.WARN, "push-batch-split", "code", refused.code(), "refusedSize", batch.size(),
                     "maxEvents", smaller, "message", refused.message());
             dispatch(ctx);
             return;
@@ -709,7 +709,7 @@ public final class LeaderLogic {
         PushLoop.Parked parked = new PushLoop.Parked(kind, detail, ctx.now, true);
         String reason = parked.reason();
         ctx.s = ctx.s.withPush(parked).withStats(ctx.s.stats().park());
-        ctx.log(Level.ERROR, "push-loop-stopped", "reason", reason,
+        ctx.log(LogLevel.ERROR, "push-loop-stopped", "reason", reason,
                 "hint", "pending events stay in the local log; pulling goes on");
     }
 
@@ -726,7 +726,7 @@ public final class LeaderLogic {
         PushLoop.Parked parked = new PushLoop.Parked(kind, detail, ctx.now, false);
         String reason = parked.reason();
         ctx.s = ctx.s.withPush(parked).withStats(ctx.s.stats().park());
-        ctx.log(Level.WARN, "push-loop-park", "reason", reason);
+        ctx.log(LogLevel.WARN, "push-loop-park", "reason", reason);
     }
 
     private void backoff(Ctx ctx, String reason) {
@@ -740,7 +740,7 @@ public final class LeaderLogic {
         ctx.s = ctx.s.withPush(new PushLoop.Backoff(attempt + 1, ctx.now + delay, reason, token))
                 .withBackoffAttempt(attempt + 1);
         ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.BACKOFF, token, ctx.now + delay));
-        ctx.log(Level.WARN, "push-loop-backoff", "reason", reason, "attempt", attempt + 1, "delayMillis", delay);
+        ctx.log(LogLevel.WARN, "push-loop-backoff", "reason", reason, "attempt", attempt + 1, "delayMillis", delay);
     }
 
     /** {@code min(base * 2^attempt, cap)}, with jitter in [50%, 100%] under SUPERVISED. */
@@ -774,7 +774,7 @@ public final class LeaderLogic {
         }
         ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(null).withBackoffAttempt(0)
                 .withStats(ctx.s.stats().resume());
-        ctx.log(Level.INFO, "push-loop-resume", "reason", reason, "from", loop.label());
+        ctx.log(LogLevel.INFO, "push-loop-resume", "reason", reason, "from", loop.label());
     }
 
     /**
@@ -802,7 +802,7 @@ public final class LeaderLogic {
         ctx.s = ctx.s.withSync(fresh).withBackendId(serverId).withPush(PushLoop.IDLE).withPushCursor(null)
                 .withBackoffAttempt(0).withLogTail(EventSeq.ROOT).withPull(0, 0, false).withProgress(ctx.now)
                 .withStats(ctx.s.stats().rebase());
-        ctx.log(Level.WARN, "backend-reset-followed", "policy", policy.name().toLowerCase(java.util.Locale.ROOT),
+        ctx.log(LogLevel.WARN, "backend-reset-followed", "policy", policy.name().toLowerCase(java.util.Locale.ROOT),
                 "newBackendId", serverId, "previousBackendId", mismatch.received(),
                 "droppedConfirmedUpTo", before.upstreamHead().toString(), "rehomed", keep ? fresh.pending().size() : 0,
                 "droppedPending", keep ? 0 : before.pending().size());
@@ -821,7 +821,7 @@ public final class LeaderLogic {
         ctx.s = ctx.s.withFatal(reason).withPush(new PushLoop.Parked(PushLoop.ParkReason.SYNC_STOPPED, reason, ctx.now,
                 true))
                 .withPull(0, ctx.s.pullAttempt(), false).withStats(ctx.s.stats().park());
-        ctx.log(Level.ERROR, "sync-stopped", "reason", reason, "hint", hint);
+        ctx.log(LogLevel.ERROR, "sync-stopped", "reason", reason, "hint", hint);
     }
 
     // ---------------------------------------------------------------- timers
@@ -831,7 +831,7 @@ public final class LeaderLogic {
             case BACKOFF -> {
                 if (ctx.s.push() instanceof PushLoop.Backoff backoff && backoff.timerToken() == token) {
                     ctx.s = ctx.s.withPush(PushLoop.IDLE).withStats(ctx.s.stats().resume());
-                    ctx.log(Level.INFO, "push-loop-resume", "reason", "backoff-elapsed", "from", "backoff");
+                    ctx.log(LogLevel.INFO, "push-loop-resume", "reason", "backoff-elapsed", "from", "backoff");
                     dispatch(ctx);
                 }
             }
@@ -863,12 +863,12 @@ public final class LeaderLogic {
             return;
         }
         ctx.s = ctx.s.withStats(ctx.s.stats().stall()).withProgress(ctx.now);
-        ctx.log(Level.WARN, "push-stall-suspected", "pending", pending, "quietMillis", quietFor,
+        ctx.log(LogLevel.WARN, "push-stall-suspected", "pending", pending, "quietMillis", quietFor,
                 "loop", ctx.s.push().label(), "action", "re-pull from the persisted cursor and resume pushing");
         String from = ctx.s.push().label();
         ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(null).withBackoffAttempt(0)
                 .withStats(ctx.s.stats().resume());
-        ctx.log(Level.INFO, "push-loop-resume", "reason", "watchdog", "from", from);
+        ctx.log(LogLevel.INFO, "push-loop-resume", "reason", "watchdog", "from", from);
         startPull(ctx);
     }
 }
