@@ -41,7 +41,7 @@ class StoreHubPullInterleavingsTest {
         ArrayDeque<Runnable> toB = new ArrayDeque<>();
         List<String> errors = new ArrayList<>();
         StoreHub.Log log = (level, event, kv) -> {
-            if (level.equals("ERROR")) {
+            if (level == io.livesync.core.LogLevel.ERROR) {
                 errors.add(event);
             }
         };
