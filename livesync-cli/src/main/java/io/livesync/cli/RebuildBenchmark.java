@@ -37,6 +37,9 @@ final class RebuildBenchmark implements Callable<Integer> {
     @Option(names = "--dir", description = "folder for the benchmark databases (default: a temp folder)")
     Path dir;
 
+    @Option(names = "--quiet", description = "no progress, only the results")
+    boolean quiet;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -62,7 +65,7 @@ final class RebuildBenchmark implements Callable<Integer> {
         long[] startedAt = new long[1];
         long start = System.nanoTime();
         try (Store store = Store.builder().storeId("bench").clientId("bench").schema(v2())
-                .storage(Storage.file(file)).rebuildListener(progressBar(spec.commandLine().getErr(), startedAt))
+                .storage(Storage.file(file)).rebuildListener(progressBar(spec.commandLine().getErr(), startedAt, quiet))
                 .build()) {
             double seconds = (System.nanoTime() - start) / 1e9;
             long rows = store.count("SELECT count(*) FROM todos");
@@ -126,12 +129,18 @@ final class RebuildBenchmark implements Callable<Integer> {
 
     /**
      * A text progress bar on {@code err}, redrawn at every whole percent; on a redirected output (no terminal) only
-     * a line per tenth, never a bar.
+     * a line per tenth, never a bar; nothing but the start time with {@code quiet}.
      */
-    static Consumer<RebuildProgress> progressBar(PrintWriter err, long[] startedAt) {
+    static Consumer<RebuildProgress> progressBar(PrintWriter err, long[] startedAt, boolean quiet) {
         int[] shown = {-1};
-        boolean terminal = System.console() != null;
+        boolean terminal = Progress.stderrIsTerminal();
         return p -> {
+            if (quiet) {
+                if (p instanceof RebuildProgress.Started) {
+                    startedAt[0] = System.nanoTime();
+                }
+                return;
+            }
             switch (p) {
                 case RebuildProgress.Started s -> {
                     startedAt[0] = System.nanoTime();

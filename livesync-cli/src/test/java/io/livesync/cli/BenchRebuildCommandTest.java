@@ -20,4 +20,13 @@ class BenchRebuildCommandTest {
         // the test's output is not a terminal: progress lines, never a redrawn bar mixed into a redirected file
         assertThat(run.err()).doesNotContain("\r");
     }
+
+    @Test
+    void quietPrintsTheResultsAndNoProgress(@TempDir Path dir) {
+        ConformanceCommandTest.Run run = ConformanceCommandTest.run("bench", "rebuild", "--events", "1000", "--dir",
+                dir.toString(), "--quiet");
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("rebuild of 1,000 events").contains("ratio floor / rebuild");
+        assertThat(run.err()).doesNotContain("rebuilding the state").doesNotContain("%");
+    }
 }
