@@ -1,28 +1,15 @@
 package io.livesync.sim;
 
+import io.livesync.core.HeadlessChromium;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.server.FlagThresholds;
 import io.livesync.server.SyncServer;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,82 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DashboardWithRealClientsRendersInChromiumTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-
-    /** A minimal DevTools-protocol client: one page, commands answered by id. */
-    static final class DevTools implements WebSocket.Listener, AutoCloseable {
-        private final StringBuilder partial = new StringBuilder();
-        private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
-        private final AtomicInteger ids = new AtomicInteger();
-        private WebSocket ws;
-
-        static DevTools connect(HttpClient http, String url) {
-            DevTools d = new DevTools();
-            d.ws = http.newWebSocketBuilder().buildAsync(URI.create(url), d).join();
-            return d;
-        }
-
-        JsonNode call(String method, ObjectNode params) throws Exception {
-            int id = ids.incrementAndGet();
-            CompletableFuture<JsonNode> f = new CompletableFuture<>();
-            pending.put(id, f);
-            ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", method);
-            msg.set("params", params == null ? JSON.createObjectNode() : params);
-            ws.sendText(msg.toString(), true).join();
-            JsonNode r = f.get(30, TimeUnit.SECONDS);
-            assertThat(r.has("error")).as(method + ": " + r).isFalse();
-            return r.path("result");
-        }
-
-        String eval(String expression) throws Exception {
-            return call("Runtime.evaluate", JSON.createObjectNode().put("expression", expression)
-                    .put("returnByValue", true).put("awaitPromise", true)).path("result").path("value").asText("");
-        }
-
-        /** Polls {@code expression} until it is true (bounded). */
-        void await(String what, String expression) throws Exception {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!eval("!!(" + expression + ")").equals("true")) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("timed out waiting for " + what + "; page text:\n"
-                            + eval("document.body.innerText"));
-                }
-                Thread.sleep(50); // polling interval of a bounded wait
-            }
-        }
-
-        void screenshot(Path file) throws Exception {
-            String data = call("Page.captureScreenshot", JSON.createObjectNode().put("format", "png")).path("data")
-                    .asText();
-            Files.createDirectories(file.getParent());
-            Files.write(file, Base64.getDecoder().decode(data));
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                try {
-                    JsonNode n = JSON.readTree(partial.toString());
-                    if (n.has("id")) {
-                        CompletableFuture<JsonNode> f = pending.remove(n.get("id").asInt());
-                        if (f != null) {
-                            f.complete(n);
-                        }
-                    }
-                } catch (Exception e) {
-                    // an event we do not read
-                }
-                partial.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public void close() {
-            ws.abort();
-        }
-    }
 
     @Test
     void loginThenStoresClientRowsWithLagARaisedFlagAndTheEventLogPaging(@TempDir Path dir) throws Exception {
@@ -146,13 +57,7 @@ class DashboardWithRealClientsRendersInChromiumTest {
                                 .isEmpty()), () -> Objects.toString(s.activeFlags("lagging-live-pull")));
                 s.delayCatchUps(0); // only the late client's pull, already waiting, is slow
 
-                Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--remote-debugging-port=0",
-                        "--window-size=1400,1000", "--user-data-dir=" + dir.resolve("chromium-profile"), "about:blank")
-                        .redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .start();
-                try (DevTools page = DevTools.connect(http, pageUrl(http, dir.resolve("chromium-profile")))) {
+                try (HeadlessChromium page = HeadlessChromium.open(dir.resolve("chromium-profile"))) {
                     // no credentials: the login form, and the JSON is refused
                     page.call("Page.navigate", JSON.createObjectNode().put("url", s.httpUri() + "/admin#/"));
                     page.await("the login form", "document.querySelector('input[name=token]')");
@@ -210,38 +115,9 @@ class DashboardWithRealClientsRendersInChromiumTest {
                             + ".map(c => c.textContent).join('|')).join('\\n')"))
                             .containsPattern("\\|lagging-live-pull\\|" + store + "\\|\\|c\\d+\\|\\|live pull at 0");
                     page.screenshot(shots.resolve("real-clients-flags.png"));
-                } finally {
-                    p.destroy();
-                    if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                        p.destroyForcibly();
-                    }
                 }
             }
         }
         assertThat(shots.resolve("real-clients-store.png")).exists();
-    }
-
-    /** The DevTools WebSocket of Chromium's first page, once it has written its port. */
-    static String pageUrl(HttpClient http, Path profile) throws Exception {
-        Path portFile = profile.resolve("DevToolsActivePort");
-        FlagsFromRealClientProcessesTest.await("Chromium's DevTools port", Duration.ofSeconds(60),
-                () -> readable(portFile), () -> "");
-        String port = Files.readAllLines(portFile).getFirst().strip();
-        JsonNode targets = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/json/list")).build(), HttpResponse.BodyHandlers.ofString()).body());
-        for (JsonNode t : targets) {
-            if (t.path("type").asText().equals("page")) {
-                return t.path("webSocketDebuggerUrl").asText();
-            }
-        }
-        throw new AssertionError("no page target: " + targets);
-    }
-
-    private static boolean readable(Path portFile) {
-        try {
-            return Files.exists(portFile) && Files.readAllLines(portFile).size() >= 2;
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 }
