@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 
 /** {@code livesync simulate}: the deterministic simulator over many seeds. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = "Deterministic simulation: the real leader and session state machines and a simulated server "
-                + "with the real arbitration, virtual time, seeded faults, and an invariant checker. Exit 0 only if "
-                + "every seed passes.")
+        description = "Deterministic simulation: the shipped leader shell, session logic and transport state machine "
+                + "of N clients against one or two shipped server hubs over one in-memory store, in virtual time, "
+                + "with seeded faults and an invariant checker. Exit 0 only if every seed passes.")
 final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--seeds", defaultValue = "1000", description = "number of seeds (default ${DEFAULT-VALUE})")

@@ -229,7 +229,7 @@ public final class Simulation {
         }
     }
 
-    /** What the simulated server accepts in one push; pushes are measured as a real server measures them. */
+    /** What the server accepts in one push; pushes are measured as a real server measures them. */
     static final WireLimits SERVER_LIMITS = new WireLimits(4096, 100, 1024, 64);
     /** The bytes of a push frame around its events, as the simulated clients encode it. */
     static final int PUSH_ENVELOPE_BYTES = 200;
