@@ -97,7 +97,8 @@ abstract sealed class RebuildLogReader implements AutoCloseable {
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt(); // closed early: the rebuild failed or was abandoned
-                } catch (SQLException | RuntimeException e) {
+                } catch (SQLException | RuntimeException | Error e) {
+                    // whatever ends this thread reaches the rebuild, or next() would wait forever
                     ahead.clear();
                     ahead.offer(e);
                 }
@@ -119,6 +120,7 @@ abstract sealed class RebuildLogReader implements AutoCloseable {
             switch (item) {
                 case SQLException e -> throw new SQLException("reading the log for a rebuild: " + e.getMessage(), e);
                 case RuntimeException e -> throw e;
+                case Error e -> throw new SQLException("the thread reading the log for a rebuild failed: " + e, e);
                 default -> { }
             }
             @SuppressWarnings("unchecked")

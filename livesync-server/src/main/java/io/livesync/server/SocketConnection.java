@@ -32,8 +32,22 @@ abstract class SocketConnection implements Session.Listener.AutoDemanding, Serve
         this.remote = remote;
     }
 
-    /** Cancels every pull of this connection (called once, when it closes). */
-    protected abstract void endPulls();
+    /** Cancels every pull of this connection and drops its waiting pushes (called once, when it closes). */
+    protected abstract void endRequests();
+
+    /** A new lane for this connection's pushes, bounded like its outbound queue. */
+    protected PushLane pushLane(String threadName) {
+        return new PushLane(threadName, server.config().maxQueuedFramesPerConnection(),
+                server.config().maxQueuedBytesPerConnection(), io.livesync.core.Threads.REPORT);
+    }
+
+    /** Queues a push on {@code lane}; sheds the client when the lane is full (a client that floods pushes). */
+    protected void submitPush(PushLane lane, Runnable push, long frameChars) {
+        if (!lane.submit(push, frameChars)) {
+            shed("push-flood: more than " + server.config().maxQueuedFramesPerConnection() + " pushes or "
+                    + server.config().maxQueuedBytesPerConnection() + " bytes of pushes waiting");
+        }
+    }
 
     /** The socket opened: counted, registered (reset, drop and shutdown reach it), logged, its writer started. */
     protected void opened(Session s, String writerThread) {
@@ -95,7 +109,7 @@ abstract class SocketConnection implements Session.Listener.AutoDemanding, Serve
 
     private void shutdown() {
         if (closed.compareAndSet(false, true)) {
-            endPulls();
+            endRequests();
             server.unregister(this);
         }
     }

@@ -220,24 +220,32 @@ public final class SqliteEventStore implements EventStore {
         }
     }
 
+    /**
+     * Every store with its sizes: a scan of every stored event, so it runs on a short-lived connection of its own
+     * (WAL readers do not block each other) and never holds the read lock that pulls' catch-ups need.
+     */
     @Override
     public List<StoreStats> stores() {
-        readLock.lock();
-        try (PreparedStatement ps = reader.prepareStatement("SELECT s.store_id, s.head, s.backend_id, count(e.seq), "
-                + "coalesce(sum(length(CAST(e.name AS BLOB)) + coalesce(length(CAST(e.args AS BLOB)), 0) "
-                + "+ length(CAST(e.client_id AS BLOB)) + length(CAST(e.session_id AS BLOB))), 0), max(e.created_at) "
-                + "FROM stores s LEFT JOIN events e ON e.store_id = s.store_id GROUP BY s.store_id ORDER BY s.store_id");
-                ResultSet rs = ps.executeQuery()) {
-            List<StoreStats> out = new ArrayList<>();
-            while (rs.next()) {
-                out.add(new StoreStats(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
-                        rs.getString(6)));
+        try (Connection scan = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            try (Statement pragma = scan.createStatement()) {
+                pragma.execute("PRAGMA busy_timeout=5000");
+                pragma.execute("PRAGMA query_only=1");
             }
-            return out;
+            try (PreparedStatement ps = scan.prepareStatement("SELECT s.store_id, s.head, s.backend_id, count(e.seq), "
+                    + "coalesce(sum(length(CAST(e.name AS BLOB)) + coalesce(length(CAST(e.args AS BLOB)), 0) "
+                    + "+ length(CAST(e.client_id AS BLOB)) + length(CAST(e.session_id AS BLOB))), 0), "
+                    + "max(e.created_at) FROM stores s LEFT JOIN events e ON e.store_id = s.store_id "
+                    + "GROUP BY s.store_id ORDER BY s.store_id");
+                    ResultSet rs = ps.executeQuery()) {
+                List<StoreStats> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new StoreStats(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4),
+                            rs.getLong(5), rs.getString(6)));
+                }
+                return out;
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot list the stores: " + e.getMessage(), e);
-        } finally {
-            readLock.unlock();
         }
     }
 

@@ -26,6 +26,8 @@ public final class Ws03Connection extends SocketConnection {
 
 
     private final Wire03Codec codec;
+    /** This socket's pushes, one at a time in arrival order (as the 0.4 protocol's). */
+    private final PushLane pushes = pushLane("livesync-push-03");
     private volatile StoreHub.Subscription live;
     private volatile boolean pullRequested;
     private final java.util.concurrent.locks.ReentrantLock liveLock = new java.util.concurrent.locks.ReentrantLock();
@@ -129,8 +131,8 @@ public final class Ws03Connection extends SocketConnection {
             }
             case Wire03Frames.PullReq pull -> io.livesync.core.Threads.startVirtual("livesync-pull-03",
                     () -> pull(pull.requestId(), pull.cursor() == null ? 0 : pull.cursor()));
-            case Wire03Frames.PushReq push -> io.livesync.core.Threads.startVirtual("livesync-push-03",
-                    () -> push(push.requestId(), push.batch()));
+            case Wire03Frames.PushReq push -> submitPush(pushes, () -> push(push.requestId(), push.batch()),
+                    text.length());
             case Wire03Frames.Unknown unknown -> server.log().write(LogLevel.DEBUG, "unknown-frame", "store", storeId, "tag",
                     unknown.tag(), "protocol", "0.3");
         }
@@ -235,7 +237,8 @@ public final class Ws03Connection extends SocketConnection {
     }
 
     @Override
-    protected void endPulls() {
+    protected void endRequests() {
+        pushes.close();
         StoreHub.Subscription sub = live;
         if (sub != null) {
             sub.cancel();

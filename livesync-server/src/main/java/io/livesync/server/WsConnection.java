@@ -37,7 +37,7 @@ public final class WsConnection extends SocketConnection {
     private final String pongText;
     private final Map<String, PullHandle> pulls = new ConcurrentHashMap<>();
     /** This connection's pushes, one at a time in arrival order (chained batches are never reordered). */
-    private final PushLane pushes = new PushLane("livesync-push", io.livesync.core.Threads.REPORT);
+    private final PushLane pushes = pushLane("livesync-push");
 
     /** Un-acked catch-up chunks a pull may have in flight (LiveStore's client buffers 16). */
     private static final int CATCH_UP_WINDOW = 16;
@@ -142,7 +142,7 @@ public final class WsConnection extends SocketConnection {
                     "tag", unknown.tag());
             case WireFrames.ClientStatus status -> server.facts().reported(this, status);
             case WireFrames.PullRequest pull -> io.livesync.core.Threads.startVirtual("livesync-pull", () -> handlePull(pull));
-            case WireFrames.PushRequest push -> pushes.submit(() -> handlePush(push));
+            case WireFrames.PushRequest push -> submitPush(pushes, () -> handlePush(push), text.length());
         }
     }
 
@@ -309,7 +309,8 @@ public final class WsConnection extends SocketConnection {
     }
 
     @Override
-    protected void endPulls() {
+    protected void endRequests() {
+        pushes.close();
         for (PullHandle handle : pulls.values()) {
             handle.cancel();
         }
