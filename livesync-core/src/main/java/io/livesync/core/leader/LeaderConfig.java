@@ -38,6 +38,11 @@ public final class LeaderConfig {
      * Fewer than {@code minPending} pending events are always rebased at once (a small rebase is cheap). While events
      * are held, nothing is pushed (the server has events this client has not applied, so any push would be refused).
      * Each deferral is logged ({@code rebase-deferred}) and counted ({@link LeaderStats#rebasesDeferred()}).
+     *
+     * <p>The trade: fewer rebases of a long backlog, against latency. While a peer keeps pushing, a deferring client
+     * pushes at most once per {@code capMillis}; the simulator, which charges nothing for a rebase, converges more
+     * slowly with deferral on (docs/benchmarks.md). Keep {@code capMillis} well below {@code stallAfterMillis}, or the
+     * watchdog may read a deferral as a stall.
      */
     public record RebaseDeferral(boolean enabled, int minPending, double fraction, long quietMillis, long capMillis) {
         /** The default: pending backlogs of 200 or more wait for upstream to reach half the backlog, 100 ms of quiet or 2 s. */
