@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.Reader;
+import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -170,23 +170,12 @@ public final class AdminCommand implements Runnable {
                 progress.update(0);
                 long lines = 0;
                 boolean endsWithNewline = true;
-                if (out != null) {
-                    Path tmp = out.resolveSibling(out.getFileName() + ".part");
-                    try (OutputStream file = Files.newOutputStream(tmp)) {
-                        byte[] buf = new byte[64 * 1024];
-                        int n;
-                        while ((n = in.read(buf)) != -1) {
-                            file.write(buf, 0, n);
-                            for (int i = 0; i < n; i++) {
-                                lines += buf[i] == '\n' ? 1 : 0;
-                            }
-                            endsWithNewline = buf[n - 1] == '\n';
-                            progress.update(lines);
-                        }
-                    }
-                    Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                } else {
-                    PrintWriter w = spec.commandLine().getOut();
+                // one copy loop for both targets: a file written through a temporary (moved into place when whole),
+                // or standard output
+                Path tmp = out == null ? null : out.resolveSibling(out.getFileName() + ".part");
+                Writer w = tmp == null ? spec.commandLine().getOut()
+                        : Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+                try {
                     Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
                     char[] buf = new char[16 * 1024];
                     int n;
@@ -199,6 +188,13 @@ public final class AdminCommand implements Runnable {
                         progress.update(lines);
                     }
                     w.flush();
+                } finally {
+                    if (tmp != null) {
+                        w.close();
+                    }
+                }
+                if (tmp != null) {
+                    Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }
                 lines += endsWithNewline ? 0 : 1;
                 progress.update(lines);

@@ -9,8 +9,8 @@ import io.livesync.core.leader.PushLimits;
 import io.livesync.core.backend.SyncError;
 import io.livesync.core.transport.ConnectionLifecycle;
 import io.livesync.core.wire.WireCodec;
-import io.livesync.core.wire.WireErrorCode;
 import io.livesync.core.wire.WireException;
+import io.livesync.core.wire.WireErrors;
 import io.livesync.core.wire.WireFrames;
 import io.livesync.core.wire.WireLimits;
 import java.net.URI;
@@ -565,21 +565,16 @@ public final class WebSocketSyncBackend implements SyncBackend {
         if (push != null) {
             switch (exit.exit()) {
                 case WireFrames.Success s -> push.complete(null);
-                case WireFrames.Failure f -> push.completeExceptionally(new SyncException(toSyncError(f.error())));
+                case WireFrames.Failure f -> push.completeExceptionally(new SyncException(WireErrors.toSyncError(f.error())));
             }
             return;
         }
         if (pull != null) {
             switch (exit.exit()) {
                 case WireFrames.Success s -> pull.ended();
-                case WireFrames.Failure f -> pull.failed(toSyncError(f.error()));
+                case WireFrames.Failure f -> pull.failed(WireErrors.toSyncError(f.error()));
             }
         }
-    }
-
-    /** Maps a wire error to the leader's taxonomy (see {@link io.livesync.core.wire.WireErrors}). */
-    static SyncError toSyncError(WireFrames.WireError error) {
-        return io.livesync.core.wire.WireErrors.toSyncError(error);
     }
 
     private static String rootMessage(Throwable t) {

@@ -16,7 +16,7 @@ class WireErrorsMapToTheLeadersTaxonomyTest {
         if (extra != null) {
             cause.put(extraName, extra);
         }
-        return WebSocketSyncBackend.toSyncError(new WireFrames.UnknownError(cause, null));
+        return io.livesync.core.wire.WireErrors.toSyncError(new WireFrames.UnknownError(cause, null));
     }
 
     @Test

@@ -54,11 +54,6 @@ final class PushLane {
         return true;
     }
 
-    /** How many pushes wait (the one running excluded). */
-    int waiting() {
-        return count.get();
-    }
-
     /** Drops every waiting push and ignores later ones: the socket closed. */
     void close() {
         closed = true;
