@@ -317,14 +317,14 @@ final class LeaderDriver {
         @Override
         public void sendPush(LeaderEffect.SendPush send) {
             long attemptId = send.attemptId();
-            CompletableFuture<Void> future;
+            CompletableFuture<SyncBackend.PushAck> future;
             try {
-                future = backend.push(toWire(send.batch()), send.backendId());
+                future = backend.push(toWire(send.batch()), send.backendId(), send.chainsOnPrevious());
             } catch (RuntimeException e) {
                 future = CompletableFuture.failedFuture(e);
             }
-            future.whenComplete((ok, error) -> post(error == null
-                    ? new LeaderInput.PushAccepted(attemptId)
+            future.whenComplete((ack, error) -> post(error == null
+                    ? new LeaderInput.PushAccepted(attemptId, ack != null && ack.chainsEnforced())
                     : new LeaderInput.PushFailed(attemptId, toSyncError(error))));
         }
 

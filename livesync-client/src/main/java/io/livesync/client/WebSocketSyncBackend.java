@@ -76,7 +76,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
     /** Guards {@link #state}, {@link #sockets}, {@link #pushes} and {@link #pulls}. */
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<Long, SocketHandle> sockets = new HashMap<>();
-    private final Map<String, CompletableFuture<Void>> pushes = new HashMap<>();
+    private final Map<String, CompletableFuture<PushAck>> pushes = new HashMap<>();
     private final Map<String, PullListener> pulls = new HashMap<>();
     private final AtomicLong nextRequestId = new AtomicLong();
     private ConnectionLifecycle.State state;
@@ -138,7 +138,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
      */
     private int envelopeBytes() {
         String frame = codec.encode(new WireFrames.PushRequest(Long.toString(Long.MAX_VALUE), storeId, syncPayload,
-                List.of(), "x".repeat(MAX_BACKEND_ID_CHARS)));
+                List.of(), "x".repeat(MAX_BACKEND_ID_CHARS), Boolean.FALSE));
         return frame.getBytes(StandardCharsets.UTF_8).length + TOKEN_GROWTH_BYTES;
     }
 
@@ -194,7 +194,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
     /** On the transport thread: steps the machine, then runs its effects in order. */
     private void handle(ConnectionLifecycle.Input input, Delivery delivery) {
         List<ConnectionLifecycle.Effect> effects;
-        List<CompletableFuture<Void>> failedPushes = List.of();
+        List<CompletableFuture<PushAck>> failedPushes = List.of();
         List<PullListener> failedPulls = List.of();
         lock.lock();
         try {
@@ -378,8 +378,17 @@ public final class WebSocketSyncBackend implements SyncBackend {
 
     @Override
     public CompletableFuture<Void> push(List<Event> batch, String backendId) {
+        return push(batch, backendId, false).thenApply(ack -> null);
+    }
+
+    /**
+     * Sends {@code payload.chainsOnPrevious} on every push (LiveStore's servers ignore it; livesync's acknowledge it
+     * with {@code chainsEnforced}); pushes go out in call order on the current socket.
+     */
+    @Override
+    public CompletableFuture<PushAck> push(List<Event> batch, String backendId, boolean chainsOnPrevious) {
         String id = Long.toString(nextRequestId.getAndIncrement());
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<PushAck> done = new CompletableFuture<>();
         lock.lock();
         try {
             if (!state.announced()) {
@@ -387,7 +396,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
             }
             pushes.put(id, done);
             send(state.openGeneration(), codec.encode(new WireFrames.PushRequest(id, storeId, syncPayload, batch,
-                    backendId)));
+                    backendId, chainsOnPrevious)));
         } finally {
             lock.unlock();
         }
@@ -551,7 +560,7 @@ public final class WebSocketSyncBackend implements SyncBackend {
     }
 
     private void onExit(WireFrames.Exit exit) {
-        CompletableFuture<Void> push;
+        CompletableFuture<PushAck> push;
         PullListener pull = null;
         lock.lock();
         try {
@@ -564,7 +573,8 @@ public final class WebSocketSyncBackend implements SyncBackend {
         }
         if (push != null) {
             switch (exit.exit()) {
-                case WireFrames.Success s -> push.complete(null);
+                case WireFrames.Success s -> push.complete(s.value() != null && s.value().path("chainsEnforced")
+                        .asBoolean(false) ? new PushAck(true) : PushAck.PLAIN);
                 case WireFrames.Failure f -> push.completeExceptionally(new SyncException(WireErrors.toSyncError(f.error())));
             }
             return;

@@ -362,6 +362,47 @@ public class StoreHub {
      * operation.
      */
     public PushResult push(String storeId, List<Event> batch, String backendId, String subject, Object withholdFrom) {
+        return push(storeId, batch, backendId, subject, withholdFrom, null, false);
+    }
+
+    /**
+     * {@link #push(String, List, String, String, Object)} on a connection that records its pushes in {@code chain}
+     * (null: the push is on its own). A push marked {@code chainsOnPrevious} (a livesync client's pipelined push) is
+     * stored only on top of the previous push on the same connection, else refused as {@code ServerAhead} with the
+     * reason {@code chain-broken} (see {@link PushChain}).
+     */
+    public PushResult push(String storeId, List<Event> batch, String backendId, String subject, Object withholdFrom,
+            PushChain chain, boolean chainsOnPrevious) {
+        if (chainsOnPrevious && !batch.isEmpty()) {
+            String broken = chain == null ? "it was not sent on a connection" : chain.brokenLink(batch);
+            if (broken != null) {
+                StoreState st = state(storeId);
+                long head;
+                st.lock.lock();
+                try {
+                    head = st.publishedHead;
+                } finally {
+                    st.lock.unlock();
+                }
+                PushResult refused = new PushResult.Rejected(new ServerAheadError(head,
+                        batch.getFirst().parent().global()), "chain-broken");
+                if (chain != null) {
+                    chain.recorded(batch, refused);
+                }
+                log.write(LogLevel.DEBUG, "push-chain-broken", "store", storeId, "first",
+                        batch.getFirst().seq().toString(), "problem", broken);
+                return refused;
+            }
+        }
+        PushResult result = pushUnchained(storeId, batch, backendId, subject, withholdFrom);
+        if (chain != null) {
+            chain.recorded(batch, result);
+        }
+        return result;
+    }
+
+    private PushResult pushUnchained(String storeId, List<Event> batch, String backendId, String subject,
+            Object withholdFrom) {
         StoreState st = state(storeId);
         if (backendId != null && !backendId.equals(st.backendId)) {
             return new PushResult.Rejected(new BackendIdMismatchError(st.backendId, backendId), "backend-id-mismatch");

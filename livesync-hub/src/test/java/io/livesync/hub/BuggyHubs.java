@@ -60,4 +60,19 @@ public final class BuggyHubs {
             }
         };
     }
+
+    /**
+     * (#14) A hub that ignores the mark of a pipelined push ({@code chainsOnPrevious}) and applies the parent rule
+     * only: when a push is refused and another client's events end exactly where it ended, the push after it is
+     * stored on top of the foreign events while the refused one's events are missing.
+     */
+    public static StoreHub ignoresPushChains(StoreHub.Builder builder) {
+        return new StoreHub(builder) {
+            @Override
+            public PushResult push(String storeId, java.util.List<io.livesync.core.Event> batch, String backendId,
+                    String subject, Object withholdFrom, PushChain chain, boolean chainsOnPrevious) {
+                return super.push(storeId, batch, backendId, subject, withholdFrom, chain, false);
+            }
+        };
+    }
 }

@@ -132,7 +132,9 @@ final class ConnectionRegistry {
             case PushPipeline.Reply.Refused refused -> {
                 stored = false;
                 failed = true;
-                if (refused.error() instanceof WireFrames.ServerAheadError ahead) {
+                if (refused.reason().equals("chain-broken")) {
+                    outcome = "chain-broken"; // follows from the refusal of the push before it: not a loop of its own
+                } else if (refused.error() instanceof WireFrames.ServerAheadError ahead) {
                     outcome = "server-ahead";
                     aheadParent = ahead.providedNum();
                     minimum = ahead.minimumExpectedNum();
@@ -151,7 +153,9 @@ final class ConnectionRegistry {
             if (clientId != null) {
                 f.clientId = clientId;
             }
-            f.pushed(now, outcome, batch.size(), aheadParent, minimum);
+            if (!outcome.equals("chain-broken")) {
+                f.pushed(now, outcome, batch.size(), aheadParent, minimum);
+            }
         }
         store(r.storeId()).pushed(now, reply instanceof PushPipeline.Reply.Accepted, batch.size(), outcome);
         if (clientId != null) {

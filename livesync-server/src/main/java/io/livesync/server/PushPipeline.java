@@ -1,5 +1,6 @@
 package io.livesync.server;
 
+import io.livesync.hub.PushChain;
 import io.livesync.hub.PushValidator;
 import io.livesync.hub.StoreHub;
 import io.livesync.core.Event;
@@ -38,9 +39,11 @@ interface PushPipeline {
      * @param subject who pushes (see {@link PushValidator.Pusher#subject()})
      * @param connection the pushing socket (null for HTTP): the blackhole fault withholds the echo from it
      * @param withholdEcho whether {@code connection} gets no live copy of this batch (the blackhole fault)
+     * @param chain the pushing connection's {@link PushChain} (null for HTTP)
+     * @param chainsOnPrevious whether this is a livesync client's pipelined push (see {@link PushChain})
      */
     record Request(Transport transport, String storeId, List<Event> batch, String backendId, String subject,
-            String remote, Object connection, boolean withholdEcho) {
+            String remote, Object connection, boolean withholdEcho, PushChain chain, boolean chainsOnPrevious) {
         public Request {
             Objects.requireNonNull(transport, "transport");
             Objects.requireNonNull(storeId, "storeId");
@@ -50,11 +53,17 @@ interface PushPipeline {
 
         Request(Transport transport, String storeId, List<Event> batch, String backendId, String subject,
                 String remote, Object connection) {
-            this(transport, storeId, batch, backendId, subject, remote, connection, false);
+            this(transport, storeId, batch, backendId, subject, remote, connection, false, null, false);
+        }
+
+        Request(Transport transport, String storeId, List<Event> batch, String backendId, String subject,
+                String remote, Object connection, PushChain chain, boolean chainsOnPrevious) {
+            this(transport, storeId, batch, backendId, subject, remote, connection, false, chain, chainsOnPrevious);
         }
 
         Request withholdingEcho() {
-            return new Request(transport, storeId, batch, backendId, subject, remote, connection, true);
+            return new Request(transport, storeId, batch, backendId, subject, remote, connection, true, chain,
+                    chainsOnPrevious);
         }
     }
 

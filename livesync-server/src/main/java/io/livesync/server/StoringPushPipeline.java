@@ -39,7 +39,7 @@ final class StoringPushPipeline implements PushPipeline {
         StoreHub.PushResult result;
         try {
             result = hub.push(r.storeId(), r.batch(), r.backendId(), r.subject(),
-                    r.withholdEcho() ? r.connection() : null);
+                    r.withholdEcho() ? r.connection() : null, r.chain(), r.chainsOnPrevious());
         } catch (RuntimeException e) {
             metrics.pushRejected("storage-error");
             log.write(LogLevel.ERROR, "push-failed", "store", r.storeId(), "remote", r.remote(), "protocol",

@@ -38,6 +38,8 @@ public final class WsConnection extends SocketConnection {
     private final Map<String, PullHandle> pulls = new ConcurrentHashMap<>();
     /** This connection's pushes, one at a time in arrival order (chained batches are never reordered). */
     private final PushLane pushes = pushLane("livesync-push");
+    /** What this socket's last push became: a livesync client's pipelined push is stored only on top of it. */
+    private final io.livesync.hub.PushChain pushChain = new io.livesync.hub.PushChain();
 
     /** Un-acked catch-up chunks a pull may have in flight (LiveStore's client buffers 16). */
     private static final int CATCH_UP_WINDOW = 16;
@@ -155,11 +157,19 @@ public final class WsConnection extends SocketConnection {
             return;
         }
         String subject = ((Authenticator.Decision.Granted) admitted).subject();
+        boolean livesyncClient = push.chainsOnPrevious() != null;
         PushPipeline.Reply reply = server.push(new PushPipeline.Request(PushPipeline.Transport.WS_04, storeId,
-                push.batch(), push.backendId(), subject, remote, this));
+                push.batch(), push.backendId(), subject, remote, this, pushChain,
+                livesyncClient && push.chainsOnPrevious()));
         switch (reply) {
-            case PushPipeline.Reply.Accepted accepted -> send(server.codec().encode(new WireFrames.Exit(push.id(),
-                    new WireFrames.Success(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()))));
+            case PushPipeline.Reply.Accepted accepted -> {
+                com.fasterxml.jackson.databind.node.ObjectNode ack =
+                        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+                if (livesyncClient) {
+                    ack.put("chainsEnforced", true); // only to clients that asked: LiveStore's get the plain {}
+                }
+                send(server.codec().encode(new WireFrames.Exit(push.id(), new WireFrames.Success(ack))));
+            }
             case PushPipeline.Reply.Refused refused -> exit(push.id(), refused.error());
             case PushPipeline.Reply.Withheld withheld -> {
                 switch (withheld.fault()) {

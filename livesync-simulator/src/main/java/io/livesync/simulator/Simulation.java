@@ -28,6 +28,7 @@ import io.livesync.core.session.SessionLogic;
 import io.livesync.core.wire.WireErrors;
 import io.livesync.core.wire.WireFrames;
 import io.livesync.hub.InMemoryEventStore;
+import io.livesync.hub.PushChain;
 import io.livesync.hub.PushValidator;
 import io.livesync.hub.StoreHub;
 import java.time.Instant;
@@ -96,11 +97,11 @@ public final class Simulation {
             long crashes, long partitions, long drops, long duplicates, long commits, long serverEvents,
             long silentPartitions, long pingTimeouts, long staleFrames, long diskFailures, long refusals,
             long twoInstanceRuns, long delayedAnnouncements, long lostAnnouncements, long listenOutages,
-            long pushesDuringCatchUp, long upgrades, long rebuilds) {
+            long pushesDuringCatchUp, long upgrades, long rebuilds, long pipelinedPushes, long chainBrokenRefusals) {
 
         /** Nothing exercised. */
         public static final Coverage NONE = new Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                0);
+                0, 0, 0);
 
         /** The sum of two coverages (a sweep's total). */
         public Coverage plus(Coverage o) {
@@ -111,7 +112,8 @@ public final class Simulation {
                     staleFrames + o.staleFrames, diskFailures + o.diskFailures, refusals + o.refusals,
                     twoInstanceRuns + o.twoInstanceRuns, delayedAnnouncements + o.delayedAnnouncements,
                     lostAnnouncements + o.lostAnnouncements, listenOutages + o.listenOutages,
-                    pushesDuringCatchUp + o.pushesDuringCatchUp, upgrades + o.upgrades, rebuilds + o.rebuilds);
+                    pushesDuringCatchUp + o.pushesDuringCatchUp, upgrades + o.upgrades, rebuilds + o.rebuilds,
+                    pipelinedPushes + o.pipelinedPushes, chainBrokenRefusals + o.chainBrokenRefusals);
         }
     }
 
@@ -169,7 +171,7 @@ public final class Simulation {
     private long covPushErrorThenAdvance, covRebases, covLostAcks, covRestarts, covCrashes, covPartitions, covDrops,
             covDuplicates, covCommits, covSilentPartitions, covPingTimeouts, covStaleFrames, covDiskFailures, covRefusals,
             covTwoInstanceRuns, covDelayedAnnouncements, covLostAnnouncements, covListenOutages,
-            covPushesDuringCatchUp, covUpgrades, covRebuilds;
+            covPushesDuringCatchUp, covUpgrades, covRebuilds, covPipelinedPushes, covChainBrokenRefusals;
 
     private record Scheduled(long time, long seq, Runnable action) implements Comparable<Scheduled> {
         @Override
@@ -210,6 +212,8 @@ public final class Simulation {
         final ServerInstance instance;
         /** The pulls the server runs for this socket: cancelled when it closes. */
         final List<StoreHub.Subscription> pulls = new ArrayList<>();
+        /** What the server made of this socket's last push: pipelined pushes are stored only on top of it. */
+        final PushChain chain = new PushChain();
         boolean open = true;
         /** Until then messages on this link vanish without a close (a silent partition). */
         long silentUntil = -1;
@@ -269,6 +273,8 @@ public final class Simulation {
         final String name;
         final PushResumePolicy policy;
         final int backendPushBatchSize;
+        /** Most pushes in flight (pipelined once the hub said it enforces push chains: it always does here). */
+        final int pushWindow;
         LeaderLogic logic;
         final int commitBatchSize;
         final int leaderPushBatchSize;
@@ -303,8 +309,9 @@ public final class Simulation {
         final List<String> completed = new ArrayList<>();
 
         SimClient(String name, PushResumePolicy policy, int backendPushBatchSize, int commitBatchSize,
-                int leaderPushBatchSize, long slowMillis, int version) {
+                int leaderPushBatchSize, long slowMillis, int version, int pushWindow) {
             this.name = name;
+            this.pushWindow = pushWindow;
             this.policy = policy;
             this.backendPushBatchSize = backendPushBatchSize;
             this.commitBatchSize = commitBatchSize;
@@ -317,7 +324,8 @@ public final class Simulation {
         /** The leader of the installed app version. */
         LeaderLogic leaderLogic() {
             return new LeaderLogic(LeaderConfig.builder(SimSchemas.schema(version)).pushResumePolicy(policy)
-                    .backendPushBatchSize(backendPushBatchSize).backoff(200, 5000).pushTimeoutMillis(4000)
+                    .backendPushBatchSize(backendPushBatchSize).pushWindow(pushWindow).backoff(200, 5000)
+                    .pushTimeoutMillis(4000)
                     .stallAfterMillis(8000).watchdogIntervalMillis(1000)
                     .pushLimits(components.clientsKnowServerLimits()
                             ? PushLimits.forServer(SERVER_LIMITS, PUSH_ENVELOPE_BYTES) : PushLimits.UNLIMITED)
@@ -344,11 +352,13 @@ public final class Simulation {
                     : random.nextBoolean() ? PushResumePolicy.ON_ADVANCE : PushResumePolicy.SUPERVISED;
             SimClient c = new SimClient("client-" + (char) ('a' + i), policy, new int[] {1, 2, 10, 50}[random.nextInt(4)],
                     batches[random.nextInt(4)], batches[random.nextInt(4)], random.nextInt(10) == 0 ? 40 : 0,
-                    random.nextBoolean() ? 1 : 2);
+                    random.nextBoolean() ? 1 : 2,
+                    // drawn apart from the run's random stream, so that adding it left every seed's run as it was
+                    new int[] {1, 2, 4, 8}[new SplittableRandom(config.seed() * 31 + i).nextInt(4)]);
             clients.add(c);
             trace("setup", c.name, "policy=" + policy.cliName() + " backendPush=" + c.logic.config().backendPushBatchSize()
                     + " commitBatch=" + c.commitBatchSize + " leaderPush=" + c.leaderPushBatchSize + " slow="
-                    + c.slowMillis + " schema=v" + c.version);
+                    + c.slowMillis + " schema=v" + c.version + " pushWindow=" + c.pushWindow);
             boot(c);
         }
         for (SimClient c : clients) {
@@ -389,7 +399,7 @@ public final class Simulation {
                 covPartitions, covDrops, covDuplicates, covCommits, serverHead(), covSilentPartitions,
                 covPingTimeouts, covStaleFrames, covDiskFailures, covRefusals, covTwoInstanceRuns,
                 covDelayedAnnouncements, covLostAnnouncements, covListenOutages, covPushesDuringCatchUp, covUpgrades,
-                covRebuilds);
+                covRebuilds, covPipelinedPushes, covChainBrokenRefusals);
         return new Result(config.seed(), violation, coverage, step, now,
                 HexFormat.of().formatHex(traceDigest.digest()), config.trace() ? fullTrace : List.copyOf(lastTrace));
     }
@@ -931,15 +941,20 @@ public final class Simulation {
         Conn conn = c.conn;
         List<Event> wire = send.batch().stream().map(e -> Event.of(EventSeq.ofGlobal(e.seq().global()),
                 EventSeq.ofGlobal(e.parent().global()), e.name(), e.args(), e.clientId(), e.sessionId())).toList();
-        toServer(c, () -> serverPush(c, conn, send.attemptId(), wire, send.backendId()));
+        boolean chained = send.chainsOnPrevious();
+        if (chained) {
+            covPipelinedPushes++;
+        }
+        toServer(c, () -> serverPush(c, conn, send.attemptId(), wire, send.backendId(), chained));
         if (!quiet && random.nextDouble() < faults.duplicate()) {
             covDuplicates++;
             trace("fault", c.name, "push attempt " + send.attemptId() + " delivered twice");
-            toServer(c, () -> serverPush(c, conn, send.attemptId(), wire, send.backendId()));
+            toServer(c, () -> serverPush(c, conn, send.attemptId(), wire, send.backendId(), chained));
         }
     }
 
-    private void serverPush(SimClient c, Conn conn, long attemptId, List<Event> batch, String backendId) {
+    private void serverPush(SimClient c, Conn conn, long attemptId, List<Event> batch, String backendId,
+            boolean chained) {
         long frameBytes = PUSH_ENVELOPE_BYTES + batch.size() - 1;
         for (Event e : batch) {
             frameBytes += PushLimits.eventBytes(e);
@@ -951,7 +966,7 @@ public final class Simulation {
             return;
         }
         ServerInstance inst = conn.instance;
-        switch (inst.hub.push(STORE, batch, backendId, c.name, null)) {
+        switch (inst.hub.push(STORE, batch, backendId, c.name, null, conn.chain, chained)) {
             case StoreHub.PushResult.Accepted accepted -> {
                 trace("server", c.name, "accepted attempt " + attemptId + " " + batch.getFirst().seq() + ".."
                         + batch.getLast().seq() + " head=e" + accepted.newHead() + " via " + inst.name);
@@ -964,12 +979,17 @@ public final class Simulation {
                     drop(c, "connection lost before the ack");
                     return;
                 }
-                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushAccepted(attemptId)));
+                toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushAccepted(attemptId, true)));
             }
             case StoreHub.PushResult.Rejected rejected -> {
                 if (rejected.reason().equals("invalid-batch")) {
                     violate("client-sent-invalid-batch", c.name + " pushed an invalid batch: " + rejected.error());
                     return;
+                }
+                if (rejected.reason().equals("chain-broken")) {
+                    covChainBrokenRefusals++;
+                    trace("server", c.name, "refused pipelined attempt " + attemptId + " at " + batch.getFirst().seq()
+                            + ": the push before it on this socket was not stored");
                 }
                 SyncError e = WireErrors.toSyncError(rejected.error());
                 toClient(c, conn, () -> feedLeader(c, new LeaderInput.PushFailed(attemptId, e)));

@@ -87,11 +87,13 @@ public final class SimulationRunner {
                 + "commits %d, events accepted %d, silent partitions %d, ping timeouts %d, stale frames dropped %d, "
                 + "disk failures %d, validator refusals %d, runs on two server instances %d, delayed announcements %d, "
                 + "lost announcements %d, LISTEN outages %d, pushes accepted while a pull was catching up %d, "
-                + "schema upgrades %d, state rebuilds %d%n",
+                + "schema upgrades %d, state rebuilds %d, pipelined pushes %d, pipelined pushes refused as the "
+                + "push before them was %d%n",
                 c.pushErrorThenAdvanceOnly(), c.rebases(), c.lostAcks(), c.serverRestarts(), c.crashes(), c.partitions(),
                 c.drops(), c.duplicates(), c.commits(), c.serverEvents(), c.silentPartitions(), c.pingTimeouts(),
                 c.staleFrames(), c.diskFailures(), c.refusals(), c.twoInstanceRuns(), c.delayedAnnouncements(),
-                c.lostAnnouncements(), c.listenOutages(), c.pushesDuringCatchUp(), c.upgrades(), c.rebuilds());
+                c.lostAnnouncements(), c.listenOutages(), c.pushesDuringCatchUp(), c.upgrades(), c.rebuilds(),
+                c.pipelinedPushes(), c.chainBrokenRefusals());
         if (!s.failures().isEmpty()) {
             out.println("failing seeds: " + s.failures().stream().map(r -> Long.toString(r.seed())).toList()
                     + "  (re-run one with --seed S --trace, reduce it with --seed S --shrink)");

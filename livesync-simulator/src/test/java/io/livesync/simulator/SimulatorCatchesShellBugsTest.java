@@ -39,6 +39,19 @@ class SimulatorCatchesShellBugsTest {
         return first;
     }
 
+    /**
+     * #14: pipelined pushes are safe only because the hub stores a marked push only on top of the push before it on
+     * the same connection. A hub with the parent rule alone lets a push land on foreign events after the push before
+     * it was refused.
+     */
+    @Test
+    void pipelinedPushesThroughAHubThatIgnoresTheirChainAreFound() {
+        Simulation.Result found = firstFailure("pipelined pushes, parent rule only",
+                SimComponents.SHIPPED.withHub(BuggyHubs::ignoresPushChains));
+        assertThat(found.violation().invariant()).isIn("no-loss", "identical-logs", "no-duplicate", "commit-order", "confirmed-prefix",
+                "local-log-ascending", "state-equals-replay", "liveness");
+    }
+
     /** (a) The old WebSocketSyncBackend: a frame counts as the current socket's whatever socket it came from. */
     @Test
     void framesOfASupersededSocketTreatedAsCurrentAreFound() {

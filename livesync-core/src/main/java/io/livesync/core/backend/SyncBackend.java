@@ -26,6 +26,32 @@ public interface SyncBackend extends AutoCloseable {
     CompletableFuture<Void> push(List<Event> batch, String backendId);
 
     /**
+     * Pushes a batch that may be pipelined: with {@code chainsOnPrevious}, the batch's parent is the last event of the
+     * push sent just before it on this connection, and the server must store it only on top of that push. The
+     * acknowledgement says whether the server enforces that ({@link PushAck#chainsEnforced()}); the leader pipelines
+     * only after it did, on the same connection. Default: {@link #push(List, String)}, which never says so (a backend
+     * that does not know the rule is never sent a chained push).
+     */
+    default CompletableFuture<PushAck> push(List<Event> batch, String backendId, boolean chainsOnPrevious) {
+        if (chainsOnPrevious) {
+            return CompletableFuture.failedFuture(new IllegalStateException(describe()
+                    + " never said it enforces push chains, yet was sent a chained push"));
+        }
+        return push(batch, backendId).thenApply(done -> PushAck.PLAIN);
+    }
+
+    /**
+     * The acknowledgement of a push.
+     *
+     * @param chainsEnforced whether the server stores a chained push only on top of the previous push on the same
+     *     connection, so that this client may keep several pushes in flight
+     */
+    record PushAck(boolean chainsEnforced) {
+        /** An acknowledgement that says nothing about push chains. */
+        public static final PushAck PLAIN = new PushAck(false);
+    }
+
+    /**
      * What the server accepts in one push (events, bytes, nesting), so that the leader cuts batches the server takes
      * and a commit of an event it could never take fails at once. Default: {@link PushLimits#UNLIMITED}.
      */

@@ -9,6 +9,9 @@ import java.util.Objects;
  */
 public final class LeaderConfig {
 
+    /** The default of {@link #pushWindow()}. */
+    public static final int DEFAULT_PUSH_WINDOW = 8;
+
     private final Schema schema;
     private final int backendPushBatchSize;
     private final boolean livePull;
@@ -21,6 +24,7 @@ public final class LeaderConfig {
     private final PushLimits pushLimits;
     private final BackendResetPolicy backendResetPolicy;
     private final RebaseDeferral rebaseDeferral;
+    private final int pushWindow;
 
     /**
      * When a leader with many pending events receives upstream events that diverge from them, it may hold them back
@@ -79,6 +83,7 @@ public final class LeaderConfig {
         this.pushLimits = b.pushLimits;
         this.backendResetPolicy = b.backendResetPolicy;
         this.rebaseDeferral = b.rebaseDeferral;
+        this.pushWindow = b.pushWindow;
     }
 
     public static Builder builder(Schema schema) {
@@ -146,6 +151,19 @@ public final class LeaderConfig {
         return rebaseDeferral;
     }
 
+    /**
+     * Most pushes in flight at once (default {@value #DEFAULT_PUSH_WINDOW}; 1 = stop-and-wait, one push per round trip). Only under
+     * {@link PushResumePolicy#SUPERVISED}, and only once the server said, in the acknowledgement of a push on the
+     * current connection, that it enforces push chains: each push after the first of a window chains onto the one
+     * before it and is marked so, and such a server stores a marked push only if the previous push on the same
+     * connection was stored and ended at its parent. So a refused push fails every push after it (they are sent
+     * again), and this client's events never land on the server out of order. Against any other server (LiveStore's
+     * own, or a livesync server before 2026-12) one push is in flight at a time.
+     */
+    public int pushWindow() {
+        return pushWindow;
+    }
+
     public Builder toBuilder() {
         Builder b = new Builder(schema);
         b.backendPushBatchSize = backendPushBatchSize;
@@ -159,6 +177,7 @@ public final class LeaderConfig {
         b.pushLimits = pushLimits;
         b.backendResetPolicy = backendResetPolicy;
         b.rebaseDeferral = rebaseDeferral;
+        b.pushWindow = pushWindow;
         return b;
     }
 
@@ -167,7 +186,7 @@ public final class LeaderConfig {
         return "LeaderConfig{backendPushBatchSize=" + backendPushBatchSize + ", livePull=" + livePull + ", policy="
                 + pushResumePolicy.cliName() + ", backoff=" + backoffBaseMillis + ".." + backoffCapMillis
                 + "ms, pushTimeout=" + pushTimeoutMillis + "ms, stallAfter=" + stallAfterMillis + "ms, pushLimits="
-                + pushLimits + ", rebaseDeferral=" + rebaseDeferral + "}";
+                + pushLimits + ", rebaseDeferral=" + rebaseDeferral + ", pushWindow=" + pushWindow + "}";
     }
 
     /** Builder for {@link LeaderConfig}. */
@@ -184,6 +203,7 @@ public final class LeaderConfig {
         private PushLimits pushLimits = PushLimits.UNLIMITED;
         private BackendResetPolicy backendResetPolicy = BackendResetPolicy.REHOME_PENDING;
         private RebaseDeferral rebaseDeferral = RebaseDeferral.DEFAULT;
+        private int pushWindow = DEFAULT_PUSH_WINDOW;
 
         private Builder(Schema schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
@@ -246,6 +266,13 @@ public final class LeaderConfig {
 
         public Builder rebaseDeferral(RebaseDeferral deferral) {
             this.rebaseDeferral = Objects.requireNonNull(deferral, "rebaseDeferral");
+            return this;
+        }
+
+        /** Most pushes in flight at once, in [1, 64] (see {@link LeaderConfig#pushWindow()}). */
+        public Builder pushWindow(int window) {
+            require(window >= 1 && window <= 64, "pushWindow must be in [1, 64], got " + window);
+            this.pushWindow = window;
             return this;
         }
 

@@ -33,10 +33,20 @@ public sealed interface LeaderEffect {
         }
     }
 
-    /** Push {@code batch} to the backend; report the result as {@code PushAccepted/PushFailed(attemptId)}. */
-    record SendPush(long attemptId, List<Event> batch, String backendId) implements LeaderEffect {
+    /**
+     * Push {@code batch} to the backend; report the result as {@code PushAccepted/PushFailed(attemptId)}. When
+     * {@code chainsOnPrevious}, the batch's parent is the last event of the push sent just before it on the same
+     * connection, and the server must store it only if it stored that push (a pipelined push).
+     */
+    record SendPush(long attemptId, List<Event> batch, String backendId, boolean chainsOnPrevious)
+            implements LeaderEffect {
         public SendPush {
             batch = List.copyOf(batch);
+        }
+
+        /** A push that is the only one in flight. */
+        public SendPush(long attemptId, List<Event> batch, String backendId) {
+            this(attemptId, batch, backendId, false);
         }
     }
 

@@ -35,8 +35,16 @@ public sealed interface LeaderInput {
     /** The pull started as {@code pullId} failed or ended. */
     record PullFailed(long pullId, SyncError error) implements LeaderInput {}
 
-    /** The backend accepted push attempt {@code attemptId}. */
-    record PushAccepted(long attemptId) implements LeaderInput {}
+    /**
+     * The backend accepted push attempt {@code attemptId}; {@code chainsEnforced} when the server said it enforces
+     * push chains on this connection (pushes may then be pipelined, see {@link LeaderConfig#pushWindow()}).
+     */
+    record PushAccepted(long attemptId, boolean chainsEnforced) implements LeaderInput {
+        /** An acceptance from a server that said nothing about push chains. */
+        public PushAccepted(long attemptId) {
+            this(attemptId, false);
+        }
+    }
 
     /** Push attempt {@code attemptId} failed. */
     record PushFailed(long attemptId, SyncError error) implements LeaderInput {}

@@ -25,7 +25,9 @@ import java.util.function.Predicate;
  *
  * <p>Invariants this class maintains (the H001 story in one place):
  * <ul>
- *   <li>At most one push is current ({@link PushLoop.InFlight}); results of any other attempt are ignored.</li>
+ *   <li>The pushes in flight ({@link PushLoop.InFlight}) are one, or a window of pushes chained onto each other
+ *       (only once the server said it enforces push chains on this connection); results of any other attempt are
+ *       ignored, and the first failure in the window fails the whole window.</li>
  *   <li>The next batch is always derived from the authoritative pending list: the synced pending events after
  *       {@code pushCursor}. Resuming ("reseeding") sets the cursor to null, so events of a failed or superseded push
  *       are re-sent and confirmed ones never are.</li>
@@ -74,7 +76,7 @@ public final class LeaderLogic {
             case LeaderInput.LocalPushes pushes -> onLocalPushes(ctx, pushes.pushes());
             case LeaderInput.PullPage page -> onPullPage(ctx, page);
             case LeaderInput.PullFailed failed -> onPullFailed(ctx, failed.pullId(), failed.error());
-            case LeaderInput.PushAccepted accepted -> onPushAccepted(ctx, accepted.attemptId());
+            case LeaderInput.PushAccepted accepted -> onPushAccepted(ctx, accepted.attemptId(), accepted.chainsEnforced());
             case LeaderInput.PushFailed failed -> onPushFailed(ctx, failed.attemptId(), failed.error());
             case LeaderInput.TimerFired timer -> onTimer(ctx, timer.kind(), timer.token());
         }
@@ -124,7 +126,7 @@ public final class LeaderLogic {
     }
 
     private void onConnected(Ctx ctx) {
-        ctx.s = ctx.s.withConnected(true).withPull(ctx.s.activePullId(), 0, false);
+        ctx.s = ctx.s.withConnected(true).withPull(ctx.s.activePullId(), 0, false).withChainsEnforced(false);
         ctx.log(LogLevel.INFO, "connection-up");
         if (ctx.s.fatalError() != null) {
             return; // syncing stopped for good: no more pulls, whatever the connection does
@@ -140,7 +142,7 @@ public final class LeaderLogic {
     }
 
     private void onDisconnected(Ctx ctx, String cause) {
-        ctx.s = ctx.s.withConnected(false).withPull(0, ctx.s.pullAttempt(), false);
+        ctx.s = ctx.s.withConnected(false).withPull(0, ctx.s.pullAttempt(), false).withChainsEnforced(false);
         ctx.log(LogLevel.WARN, "connection-down", "cause", cause);
         flushDeferred(ctx, "disconnected");
     }
@@ -530,39 +532,67 @@ public final class LeaderLogic {
 
     // ---------------------------------------------------------------- the push loop (leader -> backend)
 
+    /**
+     * Sends what may be sent: one push when none is in flight, and, once the server said it enforces push chains on
+     * this connection, further pushes chained onto the last one in flight, up to {@link LeaderConfig#pushWindow()}.
+     */
     private void dispatch(Ctx ctx) {
-        LeaderState s = ctx.s;
-        if (s.fatalError() != null || !s.connected() || !s.caughtUp() || !(s.push() instanceof PushLoop.Idle)
-                || s.deferred() != null) {
-            return; // while upstream events are deferred, the server is ahead of us: a push would be refused
+        while (true) {
+            LeaderState s = ctx.s;
+            if (s.fatalError() != null || !s.connected() || !s.caughtUp() || s.deferred() != null) {
+                return; // while upstream events are deferred, the server is ahead of us: a push would be refused
+            }
+            List<PushLoop.Attempt> window;
+            if (s.push() instanceof PushLoop.Idle) {
+                window = List.of();
+            } else if (s.push() instanceof PushLoop.InFlight inFlight && inFlight.window().size() < windowLimit(s)) {
+                window = inFlight.window();
+            } else {
+                return;
+            }
+            EventSeq after = window.isEmpty() ? s.pushCursor() : window.getLast().batch().getLast().seq();
+            List<Event> batch = nextBatch(s, after);
+            if (batch.isEmpty()) {
+                return;
+            }
+            Optional<String> never = config.pushLimits().neverAccepted(batch.getFirst());
+            if (never.isPresent()) {
+                if (window.isEmpty()) {
+                    parkForGood(ctx, PushLoop.ParkReason.NEVER_ACCEPTED, "event " + batch.getFirst().seq()
+                            + " can never be pushed: " + never.get());
+                }
+                return; // behind a window: parked once the pushes before it are done
+            }
+            long attemptId = ctx.newId();
+            List<PushLoop.Attempt> next = new ArrayList<>(window);
+            next.add(new PushLoop.Attempt(attemptId, batch, ctx.now));
+            boolean chained = !window.isEmpty();
+            ctx.s = ctx.s.withPush(new PushLoop.InFlight(next)).withStats(ctx.s.stats().sent());
+            if (chained) {
+                ctx.s = ctx.s.withStats(ctx.s.stats().pipelined());
+            }
+            ctx.effects.add(new LeaderEffect.SendPush(attemptId, batch, ctx.s.backendId(), chained));
+            if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED) {
+                ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.PUSH_TIMEOUT, attemptId,
+                        ctx.now + config.pushTimeoutMillis()));
+            }
+            ctx.log(LogLevel.INFO, "backend-push-batch", "attemptId", attemptId, "size", batch.size(),
+                    "first", batch.getFirst().seq().toString(), "last", batch.getLast().seq().toString(),
+                    "inFlight", chained ? next.size() : null);
         }
-        List<Event> batch = nextBatch(s);
-        if (batch.isEmpty()) {
-            return;
-        }
-        Optional<String> never = config.pushLimits().neverAccepted(batch.getFirst());
-        if (never.isPresent()) {
-            parkForGood(ctx, PushLoop.ParkReason.NEVER_ACCEPTED, "event " + batch.getFirst().seq()
-                    + " can never be pushed: " + never.get());
-            return;
-        }
-        long attemptId = ctx.newId();
-        ctx.s = ctx.s.withPush(new PushLoop.InFlight(attemptId, batch, ctx.now)).withStats(ctx.s.stats().sent());
-        ctx.effects.add(new LeaderEffect.SendPush(attemptId, batch, ctx.s.backendId()));
-        if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED) {
-            ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.PUSH_TIMEOUT, attemptId,
-                    ctx.now + config.pushTimeoutMillis()));
-        }
-        ctx.log(LogLevel.INFO, "backend-push-batch", "attemptId", attemptId, "size", batch.size(),
-                "first", batch.getFirst().seq().toString(), "last", batch.getLast().seq().toString());
+    }
+
+    /** How many pushes may be in flight: the configured window once the server enforces push chains, else one. */
+    private int windowLimit(LeaderState s) {
+        return s.chainsEnforced() && config.pushResumePolicy() == PushResumePolicy.SUPERVISED ? config.pushWindow() : 1;
     }
 
     /**
-     * The synced pending events after the push cursor, as many as one push may carry: at most the configured batch
+     * The synced pending events after {@code cursor} (the push cursor, or the last event in flight), as many as one push may carry: at most the configured batch
      * size, the backend's event limit and what a size refusal taught, and at most {@code maxBatchBytes} of encoded
      * events. The first event is always taken (an event too large on its own is caught by {@link #dispatch}).
      */
-    private List<Event> nextBatch(LeaderState s) {
+    private List<Event> nextBatch(LeaderState s, EventSeq cursor) {
         PushLimits limits = config.pushLimits();
         int maxEvents = Math.min(config.backendPushBatchSize(), limits.maxEvents());
         if (s.learnedMaxEvents() > 0) {
@@ -571,7 +601,6 @@ public final class LeaderLogic {
         boolean countBytes = limits.maxBatchBytes() != Long.MAX_VALUE;
         List<Event> batch = new ArrayList<>();
         long bytes = 0;
-        EventSeq cursor = s.pushCursor();
         for (Event e : s.sync().pending()) {
             if (isClientOnly(e) || (cursor != null && !e.seq().isGreaterThan(cursor))) {
                 continue;
@@ -591,26 +620,41 @@ public final class LeaderLogic {
         return batch;
     }
 
-    private void onPushAccepted(Ctx ctx, long attemptId) {
-        if (!(ctx.s.push() instanceof PushLoop.InFlight inFlight) || inFlight.attemptId() != attemptId) {
+    private void onPushAccepted(Ctx ctx, long attemptId, boolean chainsEnforced) {
+        int index = ctx.s.push() instanceof PushLoop.InFlight inFlight ? inFlight.indexOf(attemptId) : -1;
+        if (index < 0) {
             ctx.log(LogLevel.DEBUG, "backend-push-ok-superseded", "attemptId", attemptId);
             return;
         }
-        ctx.s = ctx.s.withPush(PushLoop.IDLE).withPushCursor(inFlight.batch().getLast().seq()).withBackoffAttempt(0)
-                .withProgress(ctx.now).withStats(ctx.s.stats().accepted());
-        ctx.log(LogLevel.INFO, "backend-push-ok", "attemptId", attemptId, "size", inFlight.batch().size(),
-                "last", inFlight.batch().getLast().seq().toString(), "millis", ctx.now - inFlight.sinceMillis());
+        List<PushLoop.Attempt> window = ((PushLoop.InFlight) ctx.s.push()).window();
+        // A server that enforces chains stores a chained push only after the push before it: an acceptance out of
+        // order (never seen over one socket) confirms the attempts before it too.
+        PushLoop.Attempt attempt = window.get(index);
+        List<PushLoop.Attempt> rest = window.subList(index + 1, window.size());
+        ctx.s = ctx.s.withPush(rest.isEmpty() ? PushLoop.IDLE : new PushLoop.InFlight(rest))
+                .withPushCursor(attempt.batch().getLast().seq()).withBackoffAttempt(0)
+                .withProgress(ctx.now).withStats(ctx.s.stats().accepted())
+                .withChainsEnforced(ctx.s.chainsEnforced() || chainsEnforced);
+        ctx.log(LogLevel.INFO, "backend-push-ok", "attemptId", attemptId, "size", attempt.batch().size(),
+                "last", attempt.batch().getLast().seq().toString(), "millis", ctx.now - attempt.sinceMillis(),
+                "confirmedBefore", index > 0 ? index : null);
         dispatch(ctx);
     }
 
     private void onPushFailed(Ctx ctx, long attemptId, SyncError error) {
-        if (!(ctx.s.push() instanceof PushLoop.InFlight inFlight) || inFlight.attemptId() != attemptId) {
+        int index = ctx.s.push() instanceof PushLoop.InFlight inFlight ? inFlight.indexOf(attemptId) : -1;
+        if (index < 0) {
             ctx.log(LogLevel.DEBUG, "backend-push-error-superseded", "attemptId", attemptId, "error", error.describe());
             return;
         }
+        // The first failure fails the whole window: the server stores none of the pushes chained after a refused
+        // one, and the push cursor still names the last acknowledged event, so all of them are sent again.
+        PushLoop.InFlight inFlight = (PushLoop.InFlight) ctx.s.push();
+        List<Event> batch = inFlight.window().get(index).batch();
         ctx.s = ctx.s.withPush(PushLoop.IDLE).withStats(ctx.s.stats().pushError());
         ctx.log(LogLevel.WARN, "backend-push-error", "attemptId", attemptId, "error", error.describe(),
-                "size", inFlight.batch().size(), "first", inFlight.batch().getFirst().seq().toString());
+                "size", batch.size(), "first", batch.getFirst().seq().toString(),
+                "windowDropped", inFlight.window().size() > 1 ? inFlight.window().size() : null);
         PushResumePolicy policy = config.pushResumePolicy();
         switch (error) {
             case SyncError.BackendIdMismatch mismatch -> onBackendReset(ctx, mismatch);
@@ -640,8 +684,8 @@ public final class LeaderLogic {
             }
             case SyncError.Transient t -> retryOrDie(ctx, error);
             case SyncError.Timeout t -> retryOrDie(ctx, error);
-            case SyncError.Refused refused -> onPushRefused(ctx, inFlight.batch(), refused);
-            case SyncError.EventRefused refused -> onEventRefused(ctx, inFlight.batch(), refused);
+            case SyncError.Refused refused -> onPushRefused(ctx, batch, refused);
+            case SyncError.EventRefused refused -> onEventRefused(ctx, batch, refused);
         }
     }
 
@@ -836,7 +880,7 @@ public final class LeaderLogic {
                 }
             }
             case PUSH_TIMEOUT -> {
-                if (ctx.s.push() instanceof PushLoop.InFlight inFlight && inFlight.attemptId() == token) {
+                if (ctx.s.push() instanceof PushLoop.InFlight inFlight && inFlight.indexOf(token) >= 0) {
                     onPushFailed(ctx, token, new SyncError.Timeout(config.pushTimeoutMillis()));
                 }
             }

@@ -27,6 +27,8 @@ import io.livesync.core.SyncState;
  *     client-only events can sit after the upstream head): where events move to when the first pending event is
  *     dropped after a server refusal
  * @param deferred upstream events received and not applied yet (see {@link DeferredUpstream}), or {@code null}
+ * @param chainsEnforced whether the server, on the current connection, said it enforces push chains (so pushes may
+ *     be pipelined, see {@link LeaderConfig#pushWindow()}); false again on every new connection
  */
 public record LeaderState(
         SyncState sync,
@@ -45,7 +47,8 @@ public record LeaderState(
         LeaderStats stats,
         int learnedMaxEvents,
         EventSeq logTail,
-        DeferredUpstream deferred) {
+        DeferredUpstream deferred,
+        boolean chainsEnforced) {
 
     /** The state of a leader that just opened its database. */
     public static LeaderState initial(SyncState sync, String backendId, long seed) {
@@ -54,82 +57,102 @@ public record LeaderState(
         EventSeq tail = sync.pending().isEmpty() ? sync.localHead()
                 : sync.pending().getFirst().seq().client() > 0 ? sync.pending().getFirst().parent() : sync.upstreamHead();
         return new LeaderState(sync, PushLoop.IDLE, null, 0, 1, 0, 0, false, false, backendId, 0, seed, null,
-                LeaderStats.ZERO, 0, tail, null);
+                LeaderStats.ZERO, 0, tail, null, false);
     }
 
     LeaderState withSync(SyncState s) {
         return new LeaderState(s, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withPush(PushLoop p) {
         return new LeaderState(sync, p, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withPushCursor(EventSeq cursor) {
         return new LeaderState(sync, push, cursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withBackoffAttempt(int attempt) {
         return new LeaderState(sync, push, pushCursor, attempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withNextId(long id) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, id, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withPull(long pullId, int attempt, boolean isCaughtUp) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, pullId, attempt, connected,
-                isCaughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
+                isCaughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withConnected(boolean isConnected) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, isConnected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withBackendId(String id) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, id, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
+                caughtUp, id, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withProgress(long millis) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, millis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred);
+                caughtUp, backendId, millis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withRng(long next) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, next, fatalError, stats, learnedMaxEvents, logTail, deferred);
+                caughtUp, backendId, lastProgressMillis, next, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withFatal(String error) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, error, stats, learnedMaxEvents, logTail, deferred);
+                caughtUp, backendId, lastProgressMillis, rng, error, stats, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withStats(LeaderStats s) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, s, learnedMaxEvents, logTail, deferred);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, s, learnedMaxEvents, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withLearnedMaxEvents(int max) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, max, logTail, deferred);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, max, logTail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withLogTail(EventSeq tail) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, tail, deferred);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, tail, deferred, chainsEnforced);
     }
 
     LeaderState withDeferred(DeferredUpstream d) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, d);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, d,
+                chainsEnforced);
+    }
+
+    LeaderState withChainsEnforced(boolean enforced) {
+        return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, logTail, deferred,
+                enforced);
     }
 
     /** The global position up to which upstream events were received: deferred ones included. */

@@ -16,14 +16,66 @@ public sealed interface PushLoop {
         }
     }
 
-    /** A push is on its way; {@code attemptId} tells its result from superseded ones. */
-    record InFlight(long attemptId, List<Event> batch, long sinceMillis) implements PushLoop {
+    /**
+     * Pushes on their way, oldest first: one, or a window of pushes that chain onto each other (see
+     * {@link LeaderConfig#pushWindow()}). Each attempt id tells its result from superseded ones.
+     */
+    record InFlight(List<Attempt> window) implements PushLoop {
         public InFlight {
-            batch = List.copyOf(batch);
+            window = List.copyOf(window);
+            if (window.isEmpty()) {
+                throw new IllegalArgumentException("an in-flight push loop has at least one attempt");
+            }
+        }
+
+        /** One push in flight. */
+        public InFlight(long attemptId, List<Event> batch, long sinceMillis) {
+            this(List.of(new Attempt(attemptId, batch, sinceMillis)));
+        }
+
+        /** The oldest attempt's id: the next result the loop waits for. */
+        public long attemptId() {
+            return window.getFirst().attemptId();
+        }
+
+        /** The oldest attempt's events. */
+        public List<Event> batch() {
+            return window.getFirst().batch();
+        }
+
+        /** When the oldest attempt was sent. */
+        public long sinceMillis() {
+            return window.getFirst().sinceMillis();
+        }
+
+        /** The position of the window: index of {@code attemptId}, or -1 when it is not in flight (superseded). */
+        public int indexOf(long attemptId) {
+            for (int i = 0; i < window.size(); i++) {
+                if (window.get(i).attemptId() == attemptId) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /** Events in flight, over all attempts. */
+        public int events() {
+            int n = 0;
+            for (Attempt a : window) {
+                n += a.batch().size();
+            }
+            return n;
         }
 
         public String label() {
             return "in-flight";
+        }
+    }
+
+    /** One push on its way. */
+    record Attempt(long attemptId, List<Event> batch, long sinceMillis) {
+        public Attempt {
+            batch = List.copyOf(batch);
         }
     }
 

@@ -134,7 +134,13 @@ public final class WireCodec {
                 if (backendId != null && !backendId.isTextual()) {
                     throw new WireException(WireErrorCode.MALFORMED_FRAME, "payload.backendId must be Option<string>", id);
                 }
-                yield new PushRequest(id, storeId, syncPayload, events, backendId == null ? null : backendId.textValue());
+                JsonNode chains = payload.get("chainsOnPrevious");
+                if (chains != null && !chains.isBoolean()) {
+                    throw new WireException(WireErrorCode.MALFORMED_FRAME,
+                            "payload.chainsOnPrevious must be a boolean when present", id);
+                }
+                yield new PushRequest(id, storeId, syncPayload, events, backendId == null ? null : backendId.textValue(),
+                        chains == null ? null : chains.booleanValue());
             }
             default -> throw new WireException(WireErrorCode.UNSUPPORTED_REQUEST, "unknown RPC \"" + rpc
                     + "\" (supported: SyncWsRpc.Pull, SyncWsRpc.Push)", id);
@@ -170,6 +176,9 @@ public final class WireCodec {
                     batch.add(eventToWire(e));
                 }
                 payload.set("backendId", push.backendId() == null ? none() : some(NODES.textNode(push.backendId())));
+                if (push.chainsOnPrevious() != null) {
+                    payload.put("chainsOnPrevious", push.chainsOnPrevious().booleanValue());
+                }
             }
         }
         return write(root);

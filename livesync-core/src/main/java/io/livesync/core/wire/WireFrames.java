@@ -22,11 +22,22 @@ public final class WireFrames {
     public record PullRequest(String id, String storeId, JsonNode syncPayload, boolean live, Long cursor,
             String cursorBackendId) implements ClientFrame {}
 
-    /** {@code SyncWsRpc.Push}: a batch of global events; {@code backendId} null means "don't check". */
-    public record PushRequest(String id, String storeId, JsonNode syncPayload, List<Event> batch, String backendId)
-            implements ClientFrame {
+    /**
+     * {@code SyncWsRpc.Push}: a batch of global events; {@code backendId} null means "don't check".
+     * {@code chainsOnPrevious} is livesync's own member ({@code payload.chainsOnPrevious}), null when absent (LiveStore
+     * clients): true marks a pipelined push, to be stored only on top of the previous push on the same connection
+     * (see {@code io.livesync.hub.PushChain}); livesync's client sends it on every push, and livesync's server then
+     * acknowledges with {@code {"chainsEnforced": true}}.
+     */
+    public record PushRequest(String id, String storeId, JsonNode syncPayload, List<Event> batch, String backendId,
+            Boolean chainsOnPrevious) implements ClientFrame {
         public PushRequest {
             batch = List.copyOf(batch);
+        }
+
+        /** A push without livesync's member (what LiveStore clients send). */
+        public PushRequest(String id, String storeId, JsonNode syncPayload, List<Event> batch, String backendId) {
+            this(id, storeId, syncPayload, batch, backendId, null);
         }
     }
 
