@@ -19,6 +19,16 @@ public final class Threads {
         return Thread.ofVirtual().name(prefix + "-", 0).uncaughtExceptionHandler(REPORT).factory();
     }
 
+    /**
+     * An executor that runs each task on a new virtual thread named {@code prefix-N}. For tasks that must run at the
+     * same time: {@code CompletableFuture.supplyAsync} without an executor uses the common pool, whose parallelism
+     * is the core count minus one, so on a 2-core machine it runs such tasks one after the other.
+     */
+    public static java.util.concurrent.Executor virtualPerTask(String prefix) {
+        ThreadFactory factory = virtual(prefix);
+        return task -> factory.newThread(task).start();
+    }
+
     /** A factory of platform daemon threads named {@code name}. */
     public static ThreadFactory platformDaemon(String name) {
         return Thread.ofPlatform().daemon().name(name).uncaughtExceptionHandler(REPORT).factory();

@@ -299,11 +299,13 @@ public final class NodeSync {
             }
             long firstCommit = System.nanoTime();
             List<CompletableFuture<JsonNode>> creates = new ArrayList<>();
+            // every client commits at the same time (the common pool would run them one by one on 2 cores)
+            java.util.concurrent.Executor concurrently = io.livesync.core.Threads.virtualPerTask("livesync-create");
             for (int c = 0; c < nodes.size(); c++) {
                 Controlled node = nodes.get(c);
                 String command = "{\"cmd\":\"create\",\"count\":" + params.todoCounts().get(c) + ",\"batch\":"
                         + params.commitBatchSize() + "}";
-                creates.add(CompletableFuture.supplyAsync(() -> h.call(node, command)));
+                creates.add(CompletableFuture.supplyAsync(() -> h.call(node, command), concurrently));
             }
             String verdict = h.awaitConvergence(nodes, params.total(), options.timeout(),
                     creates.toArray(CompletableFuture[]::new));
@@ -469,7 +471,11 @@ public final class NodeSync {
                     }
                 }
                 boolean allDone = java.util.Arrays.stream(work).allMatch(CompletableFuture::isDone);
-                if (allDone) {
+                // counts first; the digests (a hash of the whole log and state, CPU the clients would rather spend
+                // syncing) only once every count says converged
+                if (allDone && nodes.stream().map(p -> call(p, "{\"cmd\":\"status\",\"digests\":false}"))
+                        .allMatch(s -> s.path("todos").asInt() == total && s.path("pending").asInt() == 0
+                                && upstream(s) == total)) {
                     List<JsonNode> statuses = nodes.stream().map(p -> call(p, "{\"cmd\":\"status\"}")).toList();
                     boolean same = true;
                     String digests = null;
@@ -504,7 +510,7 @@ public final class NodeSync {
                     return sb.toString();
                 }
                 try {
-                    Thread.sleep(200); // polling interval of a bounded wait
+                    Thread.sleep(100); // polling interval of a bounded wait
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return "interrupted";

@@ -60,8 +60,10 @@ public final class PeerBenchmark {
                 b.progress(); // both up and answering
                 double startupSeconds = (System.nanoTime() - startup) / 1e9;
                 long start = System.nanoTime();
-                CompletableFuture<Void> fa = CompletableFuture.runAsync(() -> create(a, w.aCount()));
-                CompletableFuture<Void> fb = CompletableFuture.runAsync(() -> create(b, w.bCount()));
+                // both commit at the same time (the common pool would run them one by one on 2 cores)
+                java.util.concurrent.Executor concurrently = io.livesync.core.Threads.virtualPerTask("livesync-create");
+                CompletableFuture<Void> fa = CompletableFuture.runAsync(() -> create(a, w.aCount()), concurrently);
+                CompletableFuture<Void> fb = CompletableFuture.runAsync(() -> create(b, w.bCount()), concurrently);
                 long deadline = start + cap.toNanos();
                 int reached = 0;
                 while (System.nanoTime() < deadline) {
