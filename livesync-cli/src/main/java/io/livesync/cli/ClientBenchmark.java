@@ -42,7 +42,8 @@ final class ClientBenchmark implements Callable<Integer> {
     int[] threads;
 
     @Option(names = "--parts", split = ",", defaultValue = "commit,rebase",
-            description = "what to measure: commit, rebase (default ${DEFAULT-VALUE})")
+            description = "what to measure: commit, rebase, apply (default ${DEFAULT-VALUE}; apply: other clients' "
+                    + "events arriving live in pages of 50, the receiving side of node-sync)")
     List<String> parts;
 
     @CommandLine.Spec
@@ -81,8 +82,47 @@ final class ClientBenchmark implements Callable<Integer> {
                 }
             }
         }
+        if (parts.contains("apply")) {
+            out.printf("%-26s %10s %14s %16s%n", "upstream pages", "events", "events/s", "us per event");
+            applyCost(folder.resolve("apply.db"), events, out);
+        }
         out.flush();
         return 0;
+    }
+
+    /**
+     * Other clients' events arrive live, 50 per page, at a store with nothing pending (each page one transaction,
+     * durable as the default POWER_LOSS): a warm-up round of {@code events / 5}, then {@code events} timed.
+     */
+    private static void applyCost(Path file, int events, PrintWriter out) throws Exception {
+        Files.deleteIfExists(file);
+        InMemorySyncServer server = new InMemorySyncServer();
+        InMemorySyncBackend backend = server.client("bench").startDisconnected();
+        try (Store store = Store.builder().storeId("bench").clientId("a").schema(TodoSchema.schema())
+                .storage(Storage.file(file)).backend(backend).build()) {
+            backend.connect();
+            for (String round : List.of("warm-up", "measured")) {
+                int n = round.equals("warm-up") ? Math.max(50, events / 5) : events;
+                long target = store.syncStatus().upstreamHead().global() + n;
+                long start = System.nanoTime();
+                for (int sent = 0; sent < n; sent += 50) {
+                    server.appendForeign("bench", "v1.TodoCreated", "b", Math.min(50, n - sent));
+                }
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+                while (store.syncStatus().upstreamHead().global() < target) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the store did not apply " + n + " upstream events in 2 "
+                                + "minutes: " + store.syncStatus());
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000); // poll every 0.1 ms
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (round.equals("measured")) {
+                    out.printf("%-26s %,10d %,14.0f %,16.1f%n", "live, 50 per page", n, n / seconds,
+                            seconds * 1e6 / n);
+                }
+            }
+        }
     }
 
     static double rawInsertRate(Path file, int rowsPerTx, int rows) throws SQLException, IOException {

@@ -46,6 +46,11 @@ final class NodeSyncBenchmark implements Callable<Integer> {
                     + "server is configured to accept that many per push and the clients are told")
     int backendPushBatch;
 
+    @Option(names = "--warmup", defaultValue = "0", description = "todos each client creates in a warm-up round "
+            + "before the measured one, in the same processes and store (JIT compilation done, as in a long-lived app); "
+            + "default ${DEFAULT-VALUE}: cold JVMs")
+    int warmup;
+
     @Option(names = "--timeout-minutes", defaultValue = "10", description = "per case (default ${DEFAULT-VALUE})")
     int timeoutMinutes;
 
@@ -71,8 +76,9 @@ final class NodeSyncBenchmark implements Callable<Integer> {
         Path dir = Files.createTempDirectory("livesync-bench-nodesync");
         double raw = ClientBenchmark.rawInsertRate(dir.resolve("raw.db"), 100, 200_000);
         out.printf("bench node-sync (java %s, %d cores): raw insert %,.0f rows/s (100 rows/tx, same run); backend push "
-                + "batch %d%n", System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), raw,
-                backendPushBatch);
+                + "batch %d; %s%n", System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), raw,
+                backendPushBatch, warmup > 0 ? "warm: each client first created " + warmup
+                        + " todos in the same processes (not timed)" : "cold JVMs (no warm-up round)");
         List<String> rows = new ArrayList<>();
         boolean allPassed = true;
         for (Case c : selected) {
@@ -86,6 +92,9 @@ final class NodeSyncBenchmark implements Callable<Integer> {
                     "storage", "file", "delays", "0"));
             if (backendPushBatch > WireLimits.DEFAULT.maxEventsPerPush()) {
                 pinned.put(NodeSync.SERVER_MAX_EVENTS_PER_PUSH, Integer.toString(backendPushBatch));
+            }
+            if (warmup > 0) {
+                pinned.put(NodeSync.WARMUP_TODOS, Integer.toString(warmup));
             }
             for (int i = 0; i < c.clients(); i++) {
                 pinned.put("todo-count-" + (char) ('a' + i), Integer.toString(c.todos()));

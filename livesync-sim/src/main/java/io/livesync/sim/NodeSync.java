@@ -191,6 +191,8 @@ public final class NodeSync {
      * 100 from livesync clients; the clients are told, so their pushes are cut to it).
      */
     public static final String SERVER_MAX_EVENTS_PER_PUSH = "server-max-events-per-push";
+    /** Pinned key: todos each client creates in a warm-up round before the measured one (default 0: none). */
+    public static final String WARMUP_TODOS = "warmup-todos";
 
     /** The server limits of a run whose server accepts {@code maxEventsPerPush} events per push (4 MiB frames). */
     public static io.livesync.core.wire.WireLimits serverLimits(int maxEventsPerPush) {
@@ -297,24 +299,44 @@ public final class NodeSync {
             for (Controlled node : nodes) {
                 h.call(node, "{\"cmd\":\"status\"}"); // every client is up before the first commit
             }
-            long firstCommit = System.nanoTime();
-            List<CompletableFuture<JsonNode>> creates = new ArrayList<>();
-            // every client commits at the same time (the common pool would run them one by one on 2 cores)
-            java.util.concurrent.Executor concurrently = io.livesync.core.Threads.virtualPerTask("livesync-create");
-            for (int c = 0; c < nodes.size(); c++) {
-                Controlled node = nodes.get(c);
-                String command = "{\"cmd\":\"create\",\"count\":" + params.todoCounts().get(c) + ",\"batch\":"
-                        + params.commitBatchSize() + "}";
-                creates.add(CompletableFuture.supplyAsync(() -> h.call(node, command), concurrently));
+            // A warm-up round (benchmarks only): every client creates this many todos and the run waits until they
+            // converged, so that the measured round runs in warm JVMs (JIT compilation done), as in a long-lived app.
+            int warmup = Integer.parseInt(options.pinned().getOrDefault(WARMUP_TODOS, "0"));
+            int alreadyThere = 0;
+            if (warmup > 0) {
+                List<Integer> counts = java.util.Collections.nCopies(nodes.size(), warmup);
+                String warm = h.awaitConvergence(nodes, warmup * nodes.size(), options.timeout(),
+                        createConcurrently(h::call, nodes, counts, params.commitBatchSize()));
+                runner.write(LogLevel.INFO, "warmup-end", "todosPerClient", warmup, "verdict", warm);
+                if (!warm.startsWith("converged")) {
+                    return new RunResult(index, params, false, "warm-up: " + warm, (System.nanoTime() - start) / 1e9,
+                            dir, 0, 0);
+                }
+                alreadyThere = warmup * nodes.size();
             }
-            String verdict = h.awaitConvergence(nodes, params.total(), options.timeout(),
-                    creates.toArray(CompletableFuture[]::new));
+            long firstCommit = System.nanoTime();
+            String verdict = h.awaitConvergence(nodes, alreadyThere + params.total(), options.timeout(),
+                    createConcurrently(h::call, nodes, params.todoCounts(), params.commitBatchSize()));
             long end = System.nanoTime();
             boolean passed = verdict.startsWith("converged");
             runner.write(passed ? LogLevel.INFO : LogLevel.ERROR, "run-end", "passed", passed, "verdict", verdict);
             return new RunResult(index, params, passed, verdict, (end - start) / 1e9, dir, (firstCommit - start) / 1e9,
                     (end - firstCommit) / 1e9);
         }
+    }
+
+    /** Sends every client its create command at the same time; the futures complete with their answers. */
+    static CompletableFuture<?>[] createConcurrently(java.util.function.BiFunction<Controlled, String, JsonNode> call,
+            List<Controlled> nodes, List<Integer> counts, int commitBatchSize) {
+        // one thread each: the common pool would run them one by one on 2 cores
+        java.util.concurrent.Executor concurrently = io.livesync.core.Threads.virtualPerTask("livesync-create");
+        List<CompletableFuture<JsonNode>> creates = new ArrayList<>();
+        for (int c = 0; c < nodes.size(); c++) {
+            Controlled node = nodes.get(c);
+            String command = "{\"cmd\":\"create\",\"count\":" + counts.get(c) + ",\"batch\":" + commitBatchSize + "}";
+            creates.add(CompletableFuture.supplyAsync(() -> call.apply(node, command), concurrently));
+        }
+        return creates.toArray(CompletableFuture[]::new);
     }
 
     /** Everything one run owns: the server (restartable) and the client processes. */

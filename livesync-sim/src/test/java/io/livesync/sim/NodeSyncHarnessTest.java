@@ -74,6 +74,50 @@ class NodeSyncHarnessTest {
         assertThat(results.getFirst().dir().resolve("server-2.log")).exists();
     }
 
+    /**
+     * The clients' create commands run at the same time: each fake client answers only once every client was asked
+     * (bounded wait). Sent one after the other (as CompletableFuture's common pool did on 2 cores), the first waits
+     * in vain and the test fails.
+     */
+    @Test
+    void everyClientIsAskedToCommitAtTheSameTime() throws Exception {
+        int clients = 4;
+        java.util.concurrent.CountDownLatch allAsked = new java.util.concurrent.CountDownLatch(clients);
+        List<NodeSync.Controlled> nodes = new java.util.ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            nodes.add(null); // the call function below never looks at the client
+        }
+        java.util.concurrent.CompletableFuture<?>[] creates = NodeSync.createConcurrently((node, command) -> {
+            allAsked.countDown();
+            try {
+                if (!allAsked.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the other clients were not asked while this one committed");
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("ok", true);
+        }, nodes, java.util.Collections.nCopies(clients, 10), 5);
+        java.util.concurrent.CompletableFuture.allOf(creates).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** A warm-up round (benchmarks) converges first; the measured round counts on top of it. */
+    @Test
+    void aWarmUpRoundConvergesBeforeTheMeasuredOne(@TempDir Path logs) throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        List<NodeSync.RunResult> results;
+        try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+            results = new NodeSync(out).run(new NodeSync.Options(1, Seeds.seed("nodeSyncWarmup"), Duration.ofSeconds(90),
+                    null, null, List.of(), logs, Map.of("todo-count-a", "150", "todo-count-b", "100",
+                            NodeSync.WARMUP_TODOS, "50", "delays", "0")));
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        assertThat(results).as(text).allMatch(NodeSync.RunResult::passed);
+        assertThat(results.getFirst().verdict()).startsWith("converged: 350 todos");
+        assertThat(Files.readString(results.getFirst().dir().resolve("runner.log")))
+                .contains("\"event\":\"warmup-end\"");
+    }
+
     @Test
     void runsComeFromTheFlagThenTheEnvironment() {
         assertThat(NodeSync.defaultRuns(Map.of())).isEqualTo(20);
