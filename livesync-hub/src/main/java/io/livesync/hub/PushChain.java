@@ -29,6 +29,14 @@ public final class PushChain {
     /** Global position of the last event of the previous push on this connection if it was stored, else -1. */
     private volatile long lastStored = NOTHING_STORED;
 
+    /**
+     * Whether {@code StoreHub.push} will refuse this push as {@code chain-broken} without looking at the store (so a
+     * server can skip what it would charge a push for, e.g. a rate limit: the push stores nothing).
+     */
+    public boolean refuses(List<Event> batch, boolean chainsOnPrevious) {
+        return chainsOnPrevious && !batch.isEmpty() && brokenLink(batch) != null;
+    }
+
     /** Why a push marked {@code chainsOnPrevious} may not be stored, or null when it may be tried. */
     String brokenLink(List<Event> batch) {
         long parent = batch.getFirst().parent().global();

@@ -157,6 +157,12 @@ final class ConnectionRegistry {
                 f.pushed(now, outcome, batch.size(), aheadParent, minimum);
             }
         }
+        if (outcome.equals("chain-broken")) {
+            // It follows from the refusal before it, which stays the client's last push: the stall flags read that
+            // one's parent (a chain-broken push's parent lies beyond what the store holds, which would hide them).
+            store(r.storeId()).pushed(now, false, batch.size(), outcome);
+            return;
+        }
         store(r.storeId()).pushed(now, reply instanceof PushPipeline.Reply.Accepted, batch.size(), outcome);
         if (clientId != null) {
             LastPush last = new LastPush(r.storeId(), clientId, f == null ? null : f.id, r.transport().logName, now,

@@ -24,7 +24,8 @@ final class StoringPushPipeline implements PushPipeline {
 
     @Override
     public Reply push(Request r) {
-        if (limits.acquire(r.subject(), r.batch().size(), System.nanoTime())
+        boolean chainBroken = r.chain() != null && r.chain().refuses(r.batch(), r.chainsOnPrevious());
+        if (!chainBroken && limits.acquire(r.subject(), r.batch().size(), System.nanoTime())
                 instanceof IdentityLimits.Decision.Limited limited) {
             metrics.pushRejected("rate-limited");
             metrics.countRateLimited(r.storeId());

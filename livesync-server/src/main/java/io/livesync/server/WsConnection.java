@@ -119,7 +119,11 @@ public final class WsConnection extends SocketConnection {
         try {
             frame = server.codec().parseClientFrame(text);
         } catch (WireException e) {
-            protocolError(e, text);
+            // answered in the push lane, behind the pushes that arrived before it: a push refused while parsed (too
+            // many events, malformed) must not overtake the answer to the push before it (a pipelining client takes
+            // the first failure it hears as its window's first failure)
+            String start = text.substring(0, Math.min(text.length(), 512)); // all protocolError reads; not the frame
+            submitPush(pushes, () -> protocolError(e, start), 0);
             return;
         }
         switch (frame) {

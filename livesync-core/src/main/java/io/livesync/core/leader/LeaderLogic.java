@@ -572,13 +572,25 @@ public final class LeaderLogic {
                 ctx.s = ctx.s.withStats(ctx.s.stats().pipelined());
             }
             ctx.effects.add(new LeaderEffect.SendPush(attemptId, batch, ctx.s.backendId(), chained));
-            if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED) {
-                ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.PUSH_TIMEOUT, attemptId,
-                        ctx.now + config.pushTimeoutMillis()));
+            if (!chained) {
+                armPushTimeout(ctx, attemptId);
             }
             ctx.log(LogLevel.INFO, "backend-push-batch", "attemptId", attemptId, "size", batch.size(),
                     "first", batch.getFirst().seq().toString(), "last", batch.getLast().seq().toString(),
                     "inFlight", chained ? next.size() : null);
+        }
+    }
+
+    /**
+     * Only the oldest push in flight is timed, from when it was sent or, once it became the oldest, from the answer
+     * to the one before it: the server answers one socket's pushes one at a time, so a later push of a window waits
+     * for the earlier ones, and timing it from when it was sent would time out a healthy server's tail of the
+     * window whenever window x per-push time exceeds the timeout.
+     */
+    private void armPushTimeout(Ctx ctx, long attemptId) {
+        if (config.pushResumePolicy() == PushResumePolicy.SUPERVISED) {
+            ctx.effects.add(new LeaderEffect.SetTimer(TimerKind.PUSH_TIMEOUT, attemptId,
+                    ctx.now + config.pushTimeoutMillis()));
         }
     }
 
@@ -631,10 +643,17 @@ public final class LeaderLogic {
         // order (never seen over one socket) confirms the attempts before it too.
         PushLoop.Attempt attempt = window.get(index);
         List<PushLoop.Attempt> rest = window.subList(index + 1, window.size());
+        LeaderStats stats = ctx.s.stats();
+        for (int i = 0; i <= index; i++) {
+            stats = stats.accepted();
+        }
         ctx.s = ctx.s.withPush(rest.isEmpty() ? PushLoop.IDLE : new PushLoop.InFlight(rest))
                 .withPushCursor(attempt.batch().getLast().seq()).withBackoffAttempt(0)
-                .withProgress(ctx.now).withStats(ctx.s.stats().accepted())
+                .withProgress(ctx.now).withStats(stats)
                 .withChainsEnforced(ctx.s.chainsEnforced() || chainsEnforced);
+        if (!rest.isEmpty()) {
+            armPushTimeout(ctx, rest.getFirst().attemptId()); // the next one is the oldest now
+        }
         ctx.log(LogLevel.INFO, "backend-push-ok", "attemptId", attemptId, "size", attempt.batch().size(),
                 "last", attempt.batch().getLast().seq().toString(), "millis", ctx.now - attempt.sinceMillis(),
                 "confirmedBefore", index > 0 ? index : null);
@@ -880,7 +899,7 @@ public final class LeaderLogic {
                 }
             }
             case PUSH_TIMEOUT -> {
-                if (ctx.s.push() instanceof PushLoop.InFlight inFlight && inFlight.indexOf(token) >= 0) {
+                if (ctx.s.push() instanceof PushLoop.InFlight inFlight && inFlight.attemptId() == token) {
                     onPushFailed(ctx, token, new SyncError.Timeout(config.pushTimeoutMillis()));
                 }
             }
