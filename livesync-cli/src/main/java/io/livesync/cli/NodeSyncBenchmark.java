@@ -41,7 +41,7 @@ final class NodeSyncBenchmark implements Callable<Integer> {
     @Option(names = "--todos", description = "with --clients: todos per client")
     Integer todos;
 
-    @Option(names = "--backend-push-batch", defaultValue = "50",
+    @Option(names = "--backend-push-batch", defaultValue = "100",
             description = "events per push to the server (default ${DEFAULT-VALUE}); above 100 (LiveStore's limit) the "
                     + "server is configured to accept that many per push and the clients are told")
     int backendPushBatch;

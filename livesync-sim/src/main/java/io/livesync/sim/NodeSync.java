@@ -161,7 +161,8 @@ public final class NodeSync {
     /**
      * One run's outcome. {@code seconds} is the whole run; {@code startupSeconds} the part until every client
      * process answered its first status (JVM start and store open); {@code syncSeconds} from the first create command
-     * (the first commit) until convergence was observed (polled every 200 ms).
+     * of the measured round (the first commit; after the warm-up round, if any, which neither counts) until
+     * convergence was observed (polled every 100 ms).
      */
     public record RunResult(int index, Params params, boolean passed, String verdict, double seconds, Path dir,
             double startupSeconds, double syncSeconds) {}
@@ -303,11 +304,13 @@ public final class NodeSync {
             // converged, so that the measured round runs in warm JVMs (JIT compilation done), as in a long-lived app.
             int warmup = Integer.parseInt(options.pinned().getOrDefault(WARMUP_TODOS, "0"));
             int alreadyThere = 0;
+            long started = System.nanoTime(); // every client answered: JVM start-up and store open are done
             if (warmup > 0) {
                 List<Integer> counts = java.util.Collections.nCopies(nodes.size(), warmup);
                 String warm = h.awaitConvergence(nodes, warmup * nodes.size(), options.timeout(),
                         createConcurrently(h::call, nodes, counts, params.commitBatchSize()));
-                runner.write(LogLevel.INFO, "warmup-end", "todosPerClient", warmup, "verdict", warm);
+                runner.write(LogLevel.INFO, "warmup-end", "todosPerClient", warmup, "verdict", warm, "seconds",
+                        (System.nanoTime() - started) / 1e9);
                 if (!warm.startsWith("converged")) {
                     return new RunResult(index, params, false, "warm-up: " + warm, (System.nanoTime() - start) / 1e9,
                             dir, 0, 0);
@@ -320,7 +323,7 @@ public final class NodeSync {
             long end = System.nanoTime();
             boolean passed = verdict.startsWith("converged");
             runner.write(passed ? LogLevel.INFO : LogLevel.ERROR, "run-end", "passed", passed, "verdict", verdict);
-            return new RunResult(index, params, passed, verdict, (end - start) / 1e9, dir, (firstCommit - start) / 1e9,
+            return new RunResult(index, params, passed, verdict, (end - start) / 1e9, dir, (started - start) / 1e9,
                     (end - firstCommit) / 1e9);
         }
     }

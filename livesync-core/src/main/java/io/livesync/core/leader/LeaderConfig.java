@@ -94,7 +94,11 @@ public final class LeaderConfig {
         return schema;
     }
 
-    /** Most events per backend push (HEAD default 50). */
+    /**
+     * Most events per backend push (default 100, the most LiveStore's protocol allows per push; LiveStore HEAD's
+     * own default is 50). Every push becomes one page, so one transaction, at every other client: 100 per push
+     * converged 13-16% faster than 50 in {@code bench node-sync} (docs/benchmarks.md).
+     */
     public int backendPushBatchSize() {
         return backendPushBatchSize;
     }
@@ -192,7 +196,7 @@ public final class LeaderConfig {
     /** Builder for {@link LeaderConfig}. */
     public static final class Builder {
         private final Schema schema;
-        private int backendPushBatchSize = 50;
+        private int backendPushBatchSize = 100;
         private boolean livePull = true;
         private PushResumePolicy pushResumePolicy = PushResumePolicy.SUPERVISED;
         private long backoffBaseMillis = 1000;
