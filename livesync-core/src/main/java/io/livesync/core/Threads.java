@@ -22,7 +22,8 @@ public final class Threads {
     /**
      * An executor that runs each task on a new virtual thread named {@code prefix-N}. For tasks that must run at the
      * same time: {@code CompletableFuture.supplyAsync} without an executor uses the common pool, whose parallelism
-     * is the core count minus one, so on a 2-core machine it runs such tasks one after the other.
+     * is the core count minus one, so on JDK 25 on a 2-core machine it runs such tasks one after the other (JDK 17
+     * gave each its own thread when the parallelism was below 2).
      */
     public static java.util.concurrent.Executor virtualPerTask(String prefix) {
         ThreadFactory factory = virtual(prefix);

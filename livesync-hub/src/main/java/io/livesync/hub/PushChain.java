@@ -34,17 +34,24 @@ public final class PushChain {
      * server can skip what it would charge a push for, e.g. a rate limit: the push stores nothing).
      */
     public boolean refuses(List<Event> batch, boolean chainsOnPrevious) {
-        return chainsOnPrevious && !batch.isEmpty() && brokenLink(batch) != null;
+        return brokenLink(this, batch, chainsOnPrevious) != null;
     }
 
-    /** Why a push marked {@code chainsOnPrevious} may not be stored, or null when it may be tried. */
-    String brokenLink(List<Event> batch) {
+    /** Why a push may not be stored on {@code chain} (null: not on a connection), or null when it may be tried. */
+    static String brokenLink(PushChain chain, List<Event> batch, boolean chainsOnPrevious) {
+        if (!chainsOnPrevious || batch.isEmpty()) {
+            return null;
+        }
+        if (chain == null) {
+            return "it was not sent on a connection";
+        }
         long parent = batch.getFirst().parent().global();
-        if (lastStored == NOTHING_STORED) {
+        long stored = chain.lastStored;
+        if (stored == NOTHING_STORED) {
             return "the push before it on this connection was not stored";
         }
-        if (parent != lastStored) {
-            return "it chains onto e" + parent + " but the push before it on this connection ended at e" + lastStored;
+        if (parent != stored) {
+            return "it chains onto e" + parent + " but the push before it on this connection ended at e" + stored;
         }
         return null;
     }

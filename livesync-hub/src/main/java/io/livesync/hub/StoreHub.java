@@ -373,26 +373,24 @@ public class StoreHub {
      */
     public PushResult push(String storeId, List<Event> batch, String backendId, String subject, Object withholdFrom,
             PushChain chain, boolean chainsOnPrevious) {
-        if (chainsOnPrevious && !batch.isEmpty()) {
-            String broken = chain == null ? "it was not sent on a connection" : chain.brokenLink(batch);
-            if (broken != null) {
-                StoreState st = state(storeId);
-                long head;
-                st.lock.lock();
-                try {
-                    head = st.publishedHead;
-                } finally {
-                    st.lock.unlock();
-                }
-                PushResult refused = new PushResult.Rejected(new ServerAheadError(head,
-                        batch.getFirst().parent().global()), "chain-broken");
-                if (chain != null) {
-                    chain.recorded(batch, refused);
-                }
-                log.write(LogLevel.DEBUG, "push-chain-broken", "store", storeId, "first",
-                        batch.getFirst().seq().toString(), "problem", broken);
-                return refused;
+        String broken = PushChain.brokenLink(chain, batch, chainsOnPrevious);
+        if (broken != null) {
+            StoreState st = state(storeId);
+            long head;
+            st.lock.lock();
+            try {
+                head = st.publishedHead;
+            } finally {
+                st.lock.unlock();
             }
+            PushResult refused = new PushResult.Rejected(new ServerAheadError(head,
+                    batch.getFirst().parent().global()), "chain-broken");
+            if (chain != null) {
+                chain.recorded(batch, refused);
+            }
+            log.write(LogLevel.DEBUG, "push-chain-broken", "store", storeId, "first",
+                    batch.getFirst().seq().toString(), "problem", broken);
+            return refused;
         }
         PushResult result = pushUnchained(storeId, batch, backendId, subject, withholdFrom);
         if (chain != null) {

@@ -103,7 +103,7 @@ class PipelinedPushesAreStoredOnlyOnTheirChainTest {
                 second.send(RawClient.pushFrame("fresh", TOKEN, "c",
                         bad.substring(0, bad.length() - 1) + ",\"chainsOnPrevious\":\"yes\"}"));
                 JsonNode malformed = answer(second);
-                assertThat(malformed.toString()).contains("chainsOnPrevious");
+                assertThat(malformed.toString()).contains("malformed-frame").contains("payload.chainsOnPrevious");
             }
             assertThat(server.eventStore().read("fresh", 0, 100, 1000)).hasSize(3);
         }

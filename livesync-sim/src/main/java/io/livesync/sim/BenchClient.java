@@ -6,12 +6,23 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A client process of a benchmark, of either kind behind one interface: a LiveStore 0.4 node client
  * ({@link LiveStoreDriver}) or a livesync Java client ({@link NodeClientMain}).
  */
 interface BenchClient extends AutoCloseable {
+
+    /**
+     * Starts {@code task} now on its own virtual thread. Workloads that must run at the same time start each with it:
+     * {@code CompletableFuture.runAsync} without an executor uses the common pool, which on JDK 25 with few cores
+     * (parallelism = cores - 1) runs such tasks one after the other.
+     */
+    static CompletableFuture<Void> startNow(Runnable task) {
+        return CompletableFuture.runAsync(task, io.livesync.core.Threads.virtualPerTask("livesync-create"));
+    }
+
 
     /** Commits {@code count} todos in commits of {@code batch}; returns once the client accepted them all. */
     void create(int count, int batch) throws IOException;
@@ -65,7 +76,7 @@ interface BenchClient extends AutoCloseable {
             }
 
             public Progress progress() throws IOException {
-                JsonNode s = p.call("{\"cmd\":\"status\"}");
+                JsonNode s = p.call("{\"cmd\":\"status\",\"digests\":false}"); // no hash of the log per poll
                 return new Progress(s.path("todos").asInt(), s.path("pending").asInt());
             }
 

@@ -33,12 +33,8 @@ public final class InteropBenchmark {
             long start = System.nanoTime();
             a.create(n, 100);
             awaitTodos(b, n);
-            // both commit at the same time (the common pool would run them one by one on 2 cores)
-            java.util.concurrent.Executor concurrently = io.livesync.core.Threads.virtualPerTask("livesync-create");
-            CompletableFuture<Void> fa = CompletableFuture.runAsync(() -> unchecked(() -> a.create(n / 2, 100)),
-                    concurrently);
-            CompletableFuture<Void> fb = CompletableFuture.runAsync(() -> unchecked(() -> b.create(n / 2, 100)),
-                    concurrently);
+            CompletableFuture<Void> fa = BenchClient.startNow(() -> unchecked(() -> a.create(n / 2, 100)));
+            CompletableFuture<Void> fb = BenchClient.startNow(() -> unchecked(() -> b.create(n / 2, 100)));
             fa.join();
             fb.join();
             awaitTodos(a, 2 * n);

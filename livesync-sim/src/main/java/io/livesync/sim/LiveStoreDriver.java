@@ -120,8 +120,23 @@ public final class LiveStoreDriver implements NodeSync.Controlled {
         return false;
     }
 
+    /**
+     * One command at a time: a benchmark may poll the driver while another thread waits for its create command, and
+     * two commands written at once would interleave on its stdin.
+     */
     @Override
     public JsonNode call(String json) throws IOException {
+        callLock.lock();
+        try {
+            return callLocked(json);
+        } finally {
+            callLock.unlock();
+        }
+    }
+
+    private final java.util.concurrent.locks.ReentrantLock callLock = new java.util.concurrent.locks.ReentrantLock();
+
+    private JsonNode callLocked(String json) throws IOException {
         in.write(json);
         in.write('\n');
         in.flush();

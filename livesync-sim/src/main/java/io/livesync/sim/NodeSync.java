@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NodeSync {
 
     private static final int[] BATCHES = {1, 2, 10, 100};
-    private static final int[] BACKEND_BATCHES = {1, 2, 10, 50};
+    private static final int[] BACKEND_BATCHES = {1, 2, 10, 50, 100};
 
     /** The parameters of one run. */
     public record Params(long seed, List<Integer> todoCounts, int commitBatchSize, int leaderPushBatchSize,
@@ -161,8 +161,9 @@ public final class NodeSync {
     /**
      * One run's outcome. {@code seconds} is the whole run; {@code startupSeconds} the part until every client
      * process answered its first status (JVM start and store open); {@code syncSeconds} from the first create command
-     * of the measured round (the first commit; after the warm-up round, if any, which neither counts) until
-     * convergence was observed (polled every 100 ms).
+     * of the measured round (the first commit; after the warm-up round, if any, which neither counts) until the poll
+     * (every 100 ms) that saw every client at the head with nothing pending, which the digests then confirmed (the
+     * digests are not timed); NaN when the warm-up did not converge.
      */
     public record RunResult(int index, Params params, boolean passed, String verdict, double seconds, Path dir,
             double startupSeconds, double syncSeconds) {}
@@ -212,7 +213,7 @@ public final class NodeSync {
         int a = 1 + r.nextInt(400);
         int b = 1 + r.nextInt(400);
         Params p = new Params(seed, List.of(a, b), BATCHES[r.nextInt(4)],
-                BATCHES[r.nextInt(4)], BACKEND_BATCHES[r.nextInt(4)], r.nextBoolean() ? "file" : "memory", delays,
+                BATCHES[r.nextInt(4)], BACKEND_BATCHES[r.nextInt(BACKEND_BATCHES.length)], r.nextBoolean() ? "file" : "memory", delays,
                 policy);
         List<Integer> counts = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
@@ -305,23 +306,29 @@ public final class NodeSync {
             int warmup = Integer.parseInt(options.pinned().getOrDefault(WARMUP_TODOS, "0"));
             int alreadyThere = 0;
             long started = System.nanoTime(); // every client answered: JVM start-up and store open are done
+            long deadline = started + options.timeout().toNanos(); // one timeout for both rounds
             if (warmup > 0) {
                 List<Integer> counts = java.util.Collections.nCopies(nodes.size(), warmup);
-                String warm = h.awaitConvergence(nodes, warmup * nodes.size(), options.timeout(),
+                Harness.Convergence warm = h.awaitConvergence(nodes, warmup * nodes.size(), deadline, options.timeout(),
                         createConcurrently(h::call, nodes, counts, params.commitBatchSize()));
-                runner.write(LogLevel.INFO, "warmup-end", "todosPerClient", warmup, "verdict", warm, "seconds",
-                        (System.nanoTime() - started) / 1e9);
-                if (!warm.startsWith("converged")) {
-                    return new RunResult(index, params, false, "warm-up: " + warm, (System.nanoTime() - start) / 1e9,
-                            dir, 0, 0);
+                runner.write(warm.converged() ? LogLevel.INFO : LogLevel.ERROR, "warmup-end", "todosPerClient", warmup,
+                        "verdict", warm.verdict(), "seconds", (System.nanoTime() - started) / 1e9);
+                if (!warm.converged()) {
+                    String verdict = "warm-up: " + warm.verdict();
+                    runner.write(LogLevel.ERROR, "run-end", "passed", false, "verdict", verdict);
+                    return new RunResult(index, params, false, verdict, (System.nanoTime() - start) / 1e9, dir,
+                            (started - start) / 1e9, Double.NaN);
                 }
                 alreadyThere = warmup * nodes.size();
             }
             long firstCommit = System.nanoTime();
-            String verdict = h.awaitConvergence(nodes, alreadyThere + params.total(), options.timeout(),
-                    createConcurrently(h::call, nodes, params.todoCounts(), params.commitBatchSize()));
-            long end = System.nanoTime();
-            boolean passed = verdict.startsWith("converged");
+            Harness.Convergence done = h.awaitConvergence(nodes, alreadyThere + params.total(), deadline,
+                    options.timeout(), createConcurrently(h::call, nodes, params.todoCounts(), params.commitBatchSize()));
+            String verdict = done.verdict();
+            // the clock stops at the poll that saw every count at the head; the digests and final statuses that
+            // confirm it come after and are not timed
+            long end = done.converged() ? done.observedAtNanos() : System.nanoTime();
+            boolean passed = done.converged();
             runner.write(passed ? LogLevel.INFO : LogLevel.ERROR, "run-end", "passed", passed, "verdict", verdict);
             return new RunResult(index, params, passed, verdict, (end - start) / 1e9, dir, (started - start) / 1e9,
                     (end - firstCommit) / 1e9);
@@ -331,7 +338,7 @@ public final class NodeSync {
     /** Sends every client its create command at the same time; the futures complete with their answers. */
     static CompletableFuture<?>[] createConcurrently(java.util.function.BiFunction<Controlled, String, JsonNode> call,
             List<Controlled> nodes, List<Integer> counts, int commitBatchSize) {
-        // one thread each: the common pool would run them one by one on 2 cores
+        // one thread each: the common pool (parallelism = cores - 1) runs them one by one on JDK 25 with 2 cores
         java.util.concurrent.Executor concurrently = io.livesync.core.Threads.virtualPerTask("livesync-create");
         List<CompletableFuture<JsonNode>> creates = new ArrayList<>();
         for (int c = 0; c < nodes.size(); c++) {
@@ -480,34 +487,56 @@ public final class NodeSync {
          */
         String awaitConvergence(List<? extends Controlled> nodes, int total, Duration timeout,
                 CompletableFuture<?>... work) {
-            long deadline = System.nanoTime() + timeout.toNanos();
+            return awaitConvergence(nodes, total, System.nanoTime() + timeout.toNanos(), timeout, work).verdict();
+        }
+
+        /**
+         * A verdict, and when convergence was observed: the poll whose counts all matched, before the digests and the
+         * final statuses confirmed it (each costs a hash of the whole log per client), or -1 when it was not.
+         */
+        record Convergence(String verdict, long observedAtNanos) {
+            boolean converged() {
+                return observedAtNanos >= 0;
+            }
+        }
+
+        /** Whether a status says its client holds {@code total} todos, all at the server head, nothing pending. */
+        static boolean atHead(JsonNode status, int total) {
+            return status.path("todos").asInt() == total && status.path("pending").asInt() == 0
+                    && upstream(status) == total;
+        }
+
+        /** {@link #awaitConvergence(List, int, Duration, CompletableFuture[])} until {@code deadlineNanos}. */
+        Convergence awaitConvergence(List<? extends Controlled> nodes, int total, long deadlineNanos, Duration timeout,
+                CompletableFuture<?>... work) {
+            long deadline = deadlineNanos;
             while (true) {
                 for (Controlled p : nodes) {
                     if (!p.isAlive()) {
                         runner.write(LogLevel.ERROR, "client-exited-early", "client", p.name(), "exitCode", p.exitCode());
                         finalStatuses(nodes);
-                        return "client " + p.name() + " exited early with code " + p.exitCode();
+                        return new Convergence("client " + p.name() + " exited early with code " + p.exitCode(), -1);
                     }
                 }
                 for (CompletableFuture<?> w : work) {
                     if (w.isCompletedExceptionally()) {
                         finalStatuses(nodes);
-                        return "a command failed: " + w.handle((v, e) -> String.valueOf(e)).join();
+                        return new Convergence("a command failed: " + w.handle((v, e) -> String.valueOf(e)).join(),
+                                -1);
                     }
                 }
                 boolean allDone = java.util.Arrays.stream(work).allMatch(CompletableFuture::isDone);
                 // counts first; the digests (a hash of the whole log and state, CPU the clients would rather spend
                 // syncing) only once every count says converged
                 if (allDone && nodes.stream().map(p -> call(p, "{\"cmd\":\"status\",\"digests\":false}"))
-                        .allMatch(s -> s.path("todos").asInt() == total && s.path("pending").asInt() == 0
-                                && upstream(s) == total)) {
+                        .allMatch(s -> atHead(s, total))) {
+                    long observed = System.nanoTime();
                     List<JsonNode> statuses = nodes.stream().map(p -> call(p, "{\"cmd\":\"status\"}")).toList();
                     boolean same = true;
                     String digests = null;
                     for (int i = 0; i < nodes.size(); i++) {
                         JsonNode s = statuses.get(i);
-                        same &= s.path("todos").asInt() == total && s.path("pending").asInt() == 0
-                                && upstream(s) == total;
+                        same &= atHead(s, total);
                         if (nodes.get(i).reportsDigests()) {
                             String d = s.path("logDigest").asText() + "/" + s.path("stateDigest").asText();
                             same &= digests == null || digests.equals(d);
@@ -517,10 +546,10 @@ public final class NodeSync {
                     if (same) {
                         finalStatuses(nodes);
                         boolean mixed = nodes.stream().anyMatch(n -> !n.reportsDigests());
-                        return "converged: " + total + " todos" + (mixed
+                        return new Convergence("converged: " + total + " todos" + (mixed
                                 ? ", every client at the server head with nothing pending; identical logs and state among"
                                         + " livesync clients"
-                                : ", identical logs and state");
+                                : ", identical logs and state"), observed);
                     }
                 }
                 if (System.nanoTime() > deadline) {
@@ -532,13 +561,13 @@ public final class NodeSync {
                                 .append(" pending=").append(s.path("pending").asText()).append(" loop=")
                                 .append(s.path("loop").asText());
                     }
-                    return sb.toString();
+                    return new Convergence(sb.toString(), -1);
                 }
                 try {
                     Thread.sleep(100); // polling interval of a bounded wait
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return "interrupted";
+                    return new Convergence("interrupted", -1);
                 }
             }
         }

@@ -60,10 +60,8 @@ public final class PeerBenchmark {
                 b.progress(); // both up and answering
                 double startupSeconds = (System.nanoTime() - startup) / 1e9;
                 long start = System.nanoTime();
-                // both commit at the same time (the common pool would run them one by one on 2 cores)
-                java.util.concurrent.Executor concurrently = io.livesync.core.Threads.virtualPerTask("livesync-create");
-                CompletableFuture<Void> fa = CompletableFuture.runAsync(() -> create(a, w.aCount()), concurrently);
-                CompletableFuture<Void> fb = CompletableFuture.runAsync(() -> create(b, w.bCount()), concurrently);
+                CompletableFuture<Void> fa = BenchClient.startNow(() -> create(a, w.aCount()));
+                CompletableFuture<Void> fb = BenchClient.startNow(() -> create(b, w.bCount()));
                 long deadline = start + cap.toNanos();
                 int reached = 0;
                 while (System.nanoTime() < deadline) {

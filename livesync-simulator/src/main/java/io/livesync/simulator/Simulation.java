@@ -350,11 +350,17 @@ public final class Simulation {
         for (int i = 0; i < config.clients(); i++) {
             PushResumePolicy policy = config.policy() != null ? config.policy()
                     : random.nextBoolean() ? PushResumePolicy.ON_ADVANCE : PushResumePolicy.SUPERVISED;
-            SimClient c = new SimClient("client-" + (char) ('a' + i), policy, new int[] {1, 2, 10, 50}[random.nextInt(4)],
+            // drawn apart from the run's random stream, so that adding them left the rest of every seed's run as it
+            // was: the push window, and one client in five on the default 100 events per push
+            SplittableRandom apart = new SplittableRandom(config.seed() * 31 + i);
+            int pushWindow = new int[] {1, 2, 4, 8}[apart.nextInt(4)];
+            int backendBatch = new int[] {1, 2, 10, 50}[random.nextInt(4)];
+            if (apart.nextInt(5) == 0) {
+                backendBatch = 100;
+            }
+            SimClient c = new SimClient("client-" + (char) ('a' + i), policy, backendBatch,
                     batches[random.nextInt(4)], batches[random.nextInt(4)], random.nextInt(10) == 0 ? 40 : 0,
-                    random.nextBoolean() ? 1 : 2,
-                    // drawn apart from the run's random stream, so that adding it left every seed's run as it was
-                    new int[] {1, 2, 4, 8}[new SplittableRandom(config.seed() * 31 + i).nextInt(4)]);
+                    random.nextBoolean() ? 1 : 2, pushWindow);
             clients.add(c);
             trace("setup", c.name, "policy=" + policy.cliName() + " backendPush=" + c.logic.config().backendPushBatchSize()
                     + " commitBatch=" + c.commitBatchSize + " leaderPush=" + c.leaderPushBatchSize + " slow="

@@ -97,7 +97,7 @@ public final class LeaderConfig {
     /**
      * Most events per backend push (default 100, the most LiveStore's protocol allows per push; LiveStore HEAD's
      * own default is 50). Every push becomes one page, so one transaction, at every other client: 100 per push
-     * converged 13-16% faster than 50 in {@code bench node-sync} (docs/benchmarks.md).
+     * converged 8-16% faster than 50 in {@code bench node-sync} (docs/benchmarks.md).
      */
     public int backendPushBatchSize() {
         return backendPushBatchSize;
