@@ -47,8 +47,8 @@ final class NodeSyncBenchmark implements Callable<Integer> {
     int backendPushBatch;
 
     @Option(names = "--warmup", defaultValue = "0", description = "todos each client creates in a warm-up round "
-            + "before the measured one, in the same processes and store (JIT compilation done, as in a long-lived app); "
-            + "default ${DEFAULT-VALUE}: cold JVMs")
+            + "before the measured one, in the same processes and store (JIT compilation done, as in a long-lived "
+            + "app); default ${DEFAULT-VALUE}: cold JVMs")
     int warmup;
 
     @Option(names = "--timeout-minutes", defaultValue = "10", description = "per case (default ${DEFAULT-VALUE})")

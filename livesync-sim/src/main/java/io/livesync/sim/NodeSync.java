@@ -213,7 +213,8 @@ public final class NodeSync {
         int a = 1 + r.nextInt(400);
         int b = 1 + r.nextInt(400);
         Params p = new Params(seed, List.of(a, b), BATCHES[r.nextInt(4)],
-                BATCHES[r.nextInt(4)], BACKEND_BATCHES[r.nextInt(BACKEND_BATCHES.length)], r.nextBoolean() ? "file" : "memory", delays,
+                BATCHES[r.nextInt(4)], BACKEND_BATCHES[r.nextInt(BACKEND_BATCHES.length)],
+                r.nextBoolean() ? "file" : "memory", delays,
                 policy);
         List<Integer> counts = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
@@ -323,7 +324,8 @@ public final class NodeSync {
             }
             long firstCommit = System.nanoTime();
             Harness.Convergence done = h.awaitConvergence(nodes, alreadyThere + params.total(), deadline,
-                    options.timeout(), createConcurrently(h::call, nodes, params.todoCounts(), params.commitBatchSize()));
+                    options.timeout(),
+                    createConcurrently(h::call, nodes, params.todoCounts(), params.commitBatchSize()));
             String verdict = done.verdict();
             // the clock stops at the poll that saw every count at the head; the digests and final statuses that
             // confirm it come after and are not timed

@@ -156,8 +156,8 @@ public final class LeaderConfig {
     }
 
     /**
-     * Most pushes in flight at once (default {@value #DEFAULT_PUSH_WINDOW}; 1 = stop-and-wait, one push per round trip). Only under
-     * {@link PushResumePolicy#SUPERVISED}, and only once the server said, in the acknowledgement of a push on the
+     * Most pushes in flight at once (default {@value #DEFAULT_PUSH_WINDOW}; 1 = stop-and-wait, one push per round
+     * trip). Only under {@link PushResumePolicy#SUPERVISED}, and only once the server said, in the acknowledgement of a push on the
      * current connection, that it enforces push chains: each push after the first of a window chains onto the one
      * before it and is marked so, and such a server stores a marked push only if the previous push on the same
      * connection was stored and ended at its parent. So a refused push fails every push after it (they are sent

@@ -76,7 +76,8 @@ public final class LeaderLogic {
             case LeaderInput.LocalPushes pushes -> onLocalPushes(ctx, pushes.pushes());
             case LeaderInput.PullPage page -> onPullPage(ctx, page);
             case LeaderInput.PullFailed failed -> onPullFailed(ctx, failed.pullId(), failed.error());
-            case LeaderInput.PushAccepted accepted -> onPushAccepted(ctx, accepted.attemptId(), accepted.chainsEnforced());
+            case LeaderInput.PushAccepted accepted ->
+                    onPushAccepted(ctx, accepted.attemptId(), accepted.chainsEnforced());
             case LeaderInput.PushFailed failed -> onPushFailed(ctx, failed.attemptId(), failed.error());
             case LeaderInput.TimerFired timer -> onTimer(ctx, timer.kind(), timer.token());
         }
@@ -600,9 +601,10 @@ public final class LeaderLogic {
     }
 
     /**
-     * The synced pending events after {@code cursor} (the push cursor, or the last event in flight), as many as one push may carry: at most the configured batch
-     * size, the backend's event limit and what a size refusal taught, and at most {@code maxBatchBytes} of encoded
-     * events. The first event is always taken (an event too large on its own is caught by {@link #dispatch}).
+     * The synced pending events after {@code cursor} (the push cursor, or the last event in flight), as many as one
+     * push may carry: at most the configured batch size, the backend's event limit and what a size refusal taught,
+     * and at most {@code maxBatchBytes} of encoded events. The first event is always taken (an event too large on its
+     * own is caught by {@link #dispatch}).
      */
     private List<Event> nextBatch(LeaderState s, EventSeq cursor) {
         PushLimits limits = config.pushLimits();

@@ -140,7 +140,8 @@ public record LeaderState(
 
     LeaderState withLogTail(EventSeq tail) {
         return new LeaderState(sync, push, pushCursor, backoffAttempt, nextId, activePullId, pullAttempt, connected,
-                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, tail, deferred, chainsEnforced);
+                caughtUp, backendId, lastProgressMillis, rng, fatalError, stats, learnedMaxEvents, tail, deferred,
+                chainsEnforced);
     }
 
     LeaderState withDeferred(DeferredUpstream d) {

@@ -139,8 +139,8 @@ public final class WireCodec {
                     throw new WireException(WireErrorCode.MALFORMED_FRAME,
                             "payload.chainsOnPrevious must be a boolean when present", id);
                 }
-                yield new PushRequest(id, storeId, syncPayload, events, backendId == null ? null : backendId.textValue(),
-                        chains == null ? null : chains.booleanValue());
+                yield new PushRequest(id, storeId, syncPayload, events,
+                        backendId == null ? null : backendId.textValue(), chains == null ? null : chains.booleanValue());
             }
             default -> throw new WireException(WireErrorCode.UNSUPPORTED_REQUEST, "unknown RPC \"" + rpc
                     + "\" (supported: SyncWsRpc.Pull, SyncWsRpc.Push)", id);
