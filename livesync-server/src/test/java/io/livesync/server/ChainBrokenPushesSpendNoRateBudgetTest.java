@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,39 +16,28 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ChainBrokenPushesSpendNoRateBudgetTest {
 
-    private static String marked(long from, long to, String text, boolean chainsOnPrevious) {
-        String body = RawClient.batch(from, to, text);
-        return body.substring(0, body.length() - 1) + ",\"chainsOnPrevious\":" + chainsOnPrevious + "}";
-    }
-
-    private static JsonNode answer(RawClient ws) throws Exception {
-        String frame = ws.frames.poll(30, TimeUnit.SECONDS);
-        assertThat(frame).isNotNull();
-        return RawClient.JSON.readTree(frame);
-    }
-
     private void scenario(Path dir, boolean pipelined) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         try (SyncServer server = SyncServer.start(ServerConfig.builder().port(0).dataDir(dir)
                 .tokens(Map.of("*", "secret")).maxEventsPerSecondPerIdentity(10)
                 .logFile(dir.resolve("server.log")).build());
                 RawClient ws = RawClient.connect(http, server, "r", "secret")) {
-            ws.send(RawClient.pushFrame("r", "secret", "f", marked(1, 3, "foreign", false)));
-            assertThat(answer(ws).path("exit").path("_tag").asText()).isEqualTo("Success");
+            ws.send(RawClient.pushFrame("r", "secret", "f", RawClient.chainedBatch(1, 3, "foreign", false)));
+            assertThat(ws.nextFrame().path("exit").path("_tag").asText()).isEqualTo("Success");
             // a stale window: k at parent 0 (ServerAhead), k1..k2 chained onto it (chain-broken: nothing stored)
-            ws.send(RawClient.pushFrame("r", "secret", "k", marked(1, 3, "mine", false)));
+            ws.send(RawClient.pushFrame("r", "secret", "k", RawClient.chainedBatch(1, 3, "mine", false)));
             if (pipelined) {
-                ws.send(RawClient.pushFrame("r", "secret", "k1", marked(4, 6, "mine", true)));
+                ws.send(RawClient.pushFrame("r", "secret", "k1", RawClient.chainedBatch(4, 6, "mine", true)));
             }
-            assertThat(answer(ws).path("exit").path("cause").path("error").path("_tag").asText())
+            assertThat(ws.nextFrame().path("exit").path("cause").path("error").path("_tag").asText())
                     .isEqualTo("ServerAheadError");
             if (pipelined) {
-                assertThat(answer(ws).path("exit").path("cause").path("error").path("_tag").asText())
+                assertThat(ws.nextFrame().path("exit").path("cause").path("error").path("_tag").asText())
                         .isEqualTo("ServerAheadError");
             }
             // the client rebased: its events now go at the head (4..6)
-            ws.send(RawClient.pushFrame("r", "secret", "again", marked(4, 6, "mine", false)));
-            JsonNode again = answer(ws);
+            ws.send(RawClient.pushFrame("r", "secret", "again", RawClient.chainedBatch(4, 6, "mine", false)));
+            JsonNode again = ws.nextFrame();
             assertThat(again.path("exit").path("_tag").asText()).as("the recovery push: " + again).isEqualTo("Success");
         }
     }

@@ -8,7 +8,6 @@ import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,17 +21,6 @@ class PipelinedPushesAreStoredOnlyOnTheirChainTest {
 
     private static final String TOKEN = "secret";
 
-    private static String marked(long from, long to, String text, boolean chainsOnPrevious) {
-        String body = RawClient.batch(from, to, text);
-        return body.substring(0, body.length() - 1) + ",\"chainsOnPrevious\":" + chainsOnPrevious + "}";
-    }
-
-    private static JsonNode answer(RawClient ws) throws Exception {
-        String frame = ws.frames.poll(30, TimeUnit.SECONDS);
-        assertThat(frame).as("an answer within 30 s").isNotNull();
-        return RawClient.JSON.readTree(frame);
-    }
-
     private static SyncServer start(Path dir) {
         return SyncServer.start(ServerConfig.builder().port(0).dataDir(dir).tokens(Map.of("*", TOKEN))
                 .logFile(dir.resolve("server.log")).build());
@@ -45,12 +33,12 @@ class PipelinedPushesAreStoredOnlyOnTheirChainTest {
                 RawClient other = RawClient.connect(http, server, "chain", TOKEN);
                 RawClient ws = RawClient.connect(http, server, "chain", TOKEN)) {
             other.push("o1", 1, 5, "foreign");
-            assertThat(answer(other).path("exit").path("_tag").asText()).isEqualTo("Success");
+            assertThat(other.nextFrame().path("exit").path("_tag").asText()).isEqualTo("Success");
             // the pipelining client still believes the head is 0: its window is 1..5, then 6..10 chained onto it
-            ws.send(RawClient.pushFrame("chain", TOKEN, "k", marked(1, 5, "mine", false)));
-            ws.send(RawClient.pushFrame("chain", TOKEN, "k1", marked(6, 10, "mine", true)));
-            JsonNode first = answer(ws);
-            JsonNode second = answer(ws);
+            ws.send(RawClient.pushFrame("chain", TOKEN, "k", RawClient.chainedBatch(1, 5, "mine", false)));
+            ws.send(RawClient.pushFrame("chain", TOKEN, "k1", RawClient.chainedBatch(6, 10, "mine", true)));
+            JsonNode first = ws.nextFrame();
+            JsonNode second = ws.nextFrame();
             assertThat(first.path("requestId").asText()).isEqualTo("k");
             assertThat(first.path("exit").path("cause").path("error").path("_tag").asText())
                     .isEqualTo("ServerAheadError");
@@ -71,15 +59,15 @@ class PipelinedPushesAreStoredOnlyOnTheirChainTest {
         try (SyncServer server = start(dir);
                 RawClient ws = RawClient.connect(http, server, "window", TOKEN)) {
             ws.push("plain", 1, 2, "livestore"); // a LiveStore client's push: no member, plain acknowledgement
-            JsonNode plain = answer(ws);
+            JsonNode plain = ws.nextFrame();
             assertThat(plain.path("exit").path("_tag").asText()).isEqualTo("Success");
             assertThat(plain.path("exit").path("value").size()).as("LiveStore clients get {}").isZero();
-            ws.send(RawClient.pushFrame("window", TOKEN, "w0", marked(3, 4, "w", false)));
+            ws.send(RawClient.pushFrame("window", TOKEN, "w0", RawClient.chainedBatch(3, 4, "w", false)));
             for (int i = 1; i < 6; i++) {
-                ws.send(RawClient.pushFrame("window", TOKEN, "w" + i, marked(3 + 2L * i, 4 + 2L * i, "w", true)));
+                ws.send(RawClient.pushFrame("window", TOKEN, "w" + i, RawClient.chainedBatch(3 + 2L * i, 4 + 2L * i, "w", true)));
             }
             for (int i = 0; i < 6; i++) {
-                JsonNode a = answer(ws);
+                JsonNode a = ws.nextFrame();
                 assertThat(a.path("requestId").asText()).isEqualTo("w" + i);
                 assertThat(a.path("exit").path("value").path("chainsEnforced").asBoolean()).isTrue();
             }
@@ -92,17 +80,17 @@ class PipelinedPushesAreStoredOnlyOnTheirChainTest {
         HttpClient http = HttpClient.newHttpClient();
         try (SyncServer server = start(dir);
                 RawClient first = RawClient.connect(http, server, "fresh", TOKEN)) {
-            first.send(RawClient.pushFrame("fresh", TOKEN, "a", marked(1, 3, "x", false)));
-            assertThat(answer(first).path("exit").path("_tag").asText()).isEqualTo("Success");
+            first.send(RawClient.pushFrame("fresh", TOKEN, "a", RawClient.chainedBatch(1, 3, "x", false)));
+            assertThat(first.nextFrame().path("exit").path("_tag").asText()).isEqualTo("Success");
             try (RawClient second = RawClient.connect(http, server, "fresh", TOKEN)) {
                 // chained onto e3, which the other socket stored: nothing was pushed on this socket yet
-                second.send(RawClient.pushFrame("fresh", TOKEN, "b", marked(4, 5, "x", true)));
-                assertThat(answer(second).path("exit").path("cause").path("error").path("_tag").asText())
+                second.send(RawClient.pushFrame("fresh", TOKEN, "b", RawClient.chainedBatch(4, 5, "x", true)));
+                assertThat(second.nextFrame().path("exit").path("cause").path("error").path("_tag").asText())
                         .isEqualTo("ServerAheadError");
                 String bad = RawClient.batch(4, 5, "x");
                 second.send(RawClient.pushFrame("fresh", TOKEN, "c",
                         bad.substring(0, bad.length() - 1) + ",\"chainsOnPrevious\":\"yes\"}"));
-                JsonNode malformed = answer(second);
+                JsonNode malformed = second.nextFrame();
                 assertThat(malformed.toString()).contains("malformed-frame").contains("payload.chainsOnPrevious");
             }
             assertThat(server.eventStore().read("fresh", 0, 100, 1000)).hasSize(3);

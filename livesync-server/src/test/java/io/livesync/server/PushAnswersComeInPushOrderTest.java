@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,11 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PushAnswersComeInPushOrderTest {
 
-    private static String marked(long from, long to, String text, boolean chainsOnPrevious) {
-        String body = RawClient.batch(from, to, text);
-        return body.substring(0, body.length() - 1) + ",\"chainsOnPrevious\":" + chainsOnPrevious + "}";
-    }
-
     @Test
     void answersComeInPushOrder(@TempDir Path dir) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
@@ -32,11 +26,11 @@ class PushAnswersComeInPushOrderTest {
             int reordered = 0;
             long head = 0;
             for (int round = 0; round < 20; round++) {
-                ws.send(RawClient.pushFrame("o", "secret", "a" + round, marked(head + 1, head + 3, "ok", false)));
+                ws.send(RawClient.pushFrame("o", "secret", "a" + round, RawClient.chainedBatch(head + 1, head + 3, "ok", false)));
                 // chained onto a, 101 events: refused while parsed (too-many-events)
-                ws.send(RawClient.pushFrame("o", "secret", "b" + round, marked(head + 4, head + 104, "big", true)));
-                JsonNode first = RawClient.JSON.readTree(ws.frames.poll(30, TimeUnit.SECONDS));
-                JsonNode second = RawClient.JSON.readTree(ws.frames.poll(30, TimeUnit.SECONDS));
+                ws.send(RawClient.pushFrame("o", "secret", "b" + round, RawClient.chainedBatch(head + 4, head + 104, "big", true)));
+                JsonNode first = ws.nextFrame();
+                JsonNode second = ws.nextFrame();
                 if (!first.path("requestId").asText().startsWith("a")) {
                     reordered++;
                 }

@@ -182,6 +182,21 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
         return "{\"batch\":[" + String.join(",", events) + "]}";
     }
 
+    /** {@link #batch} with livesync's {@code chainsOnPrevious} member (a pipelined push when true). */
+    static String chainedBatch(long from, long to, String text, boolean chainsOnPrevious) {
+        String body = batch(from, to, text);
+        return body.substring(0, body.length() - 1) + ",\"chainsOnPrevious\":" + chainsOnPrevious + "}";
+    }
+
+    /** The next frame received, parsed; fails when none comes within 30 s. */
+    JsonNode nextFrame() throws Exception {
+        String frame = frames.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+        if (frame == null) {
+            throw new AssertionError("no frame within 30 s");
+        }
+        return JSON.readTree(frame);
+    }
+
     static HttpResponse<String> httpPush(HttpClient http, SyncServer server, String storeId, String token, String body)
             throws Exception {
         return httpPush(http, server.httpUri(), storeId, token, body);

@@ -58,15 +58,6 @@ public sealed interface PushLoop {
             return -1;
         }
 
-        /** Events in flight, over all attempts. */
-        public int events() {
-            int n = 0;
-            for (Attempt a : window) {
-                n += a.batch().size();
-            }
-            return n;
-        }
-
         public String label() {
             return "in-flight";
         }
